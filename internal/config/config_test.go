@@ -1,0 +1,100 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDefault(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DataDir != "./sluice-data" || len(c.Repositories) != 3 || len(c.Indexes) != 1 {
+		t.Fatalf("default config = %+v", c)
+	}
+	if got := c.Indexes[0].UploadPath(); got != "/legacy/" {
+		t.Fatalf("upload path of /simple/ = %q", got)
+	}
+	names := []string{}
+	for _, n := range c.Repositories {
+		names = append(names, n.Name+":"+n.Type)
+	}
+	if strings.Join(names, ",") != "local:hosted,pypi:upstream,main:priority" {
+		t.Fatalf("nodes in file order: %v", names)
+	}
+	var up struct {
+		URL string `yaml:"url"`
+	}
+	n, _ := c.Node("pypi")
+	if err := n.Decode(&up); err != nil || up.URL != "https://pypi.org/simple/" {
+		t.Fatalf("Decode = %+v, %v", up, err)
+	}
+}
+
+func TestUploadPath(t *testing.T) {
+	if got := (Index{Path: "/team/simple/"}).UploadPath(); got != "/team/legacy/" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestEnvExpansion(t *testing.T) {
+	t.Setenv("SLUICE_TEST_PW", "s3cret")
+	c, err := Parse([]byte("repositories:\n  up: {type: upstream, url: 'http://x/simple/', password: '${SLUICE_TEST_PW}'}\nindexes: [{path: /simple/, repository: up}]\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		URL      string `yaml:"url"`
+		Password string `yaml:"password"`
+	}
+	n, _ := c.Node("up")
+	if err := n.Decode(&v); err != nil || v.Password != "s3cret" {
+		t.Fatalf("password = %q, %v", v.Password, err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	base := "repositories:\n  local: {type: hosted}\n"
+	cases := []struct{ name, yaml, want string }{
+		{"empty", "", "empty"},
+		{"unknown top-level key", base + "indexes: [{path: /simple/, repository: local}]\nlisten_addr: x\n", "listen_addr"},
+		{"no repositories", "indexes: [{path: /simple/, repository: x}]\n", "repositories"},
+		{"no type", "repositories:\n  a: {url: x}\nindexes: [{path: /simple/, repository: a}]\n", "no 'type'"},
+		{"bad index path", base + "indexes: [{path: /pypi/, repository: local}]\n", "end with /simple/"},
+		{"undefined index repository", base + "indexes: [{path: /simple/, repository: nope}]\n", `"nope" is not defined`},
+		{"upload to non-hosted", "repositories:\n  local: {type: hosted}\n  m: {type: priority, sources: [local]}\nindexes: [{path: /simple/, repository: m, upload: m}]\n", "hosted repository"},
+		{"duplicate index path", base + "indexes: [{path: /simple/, repository: local}, {path: /simple/, repository: local}]\n", "used by two"},
+		{"missing env", base + "indexes: [{path: /simple/, repository: local}]\ndata_dir: ${SLUICE_SURELY_UNSET_VAR}\n", "SLUICE_SURELY_UNSET_VAR"},
+		{"bad public_url", base + "public_url: ftp://x\nindexes: [{path: /simple/, repository: local}]\n", "public_url"},
+		{"path trick", base + "indexes: [{path: /a/../simple/, repository: local}]\n", "clean"},
+		{"duplicate repository", "repositories:\n  a: {type: hosted}\n  a: {type: hosted}\nindexes: [{path: /simple/, repository: a}]\n", "a"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), "test.yaml")
+			if err == nil {
+				t.Fatal("Parse accepted it")
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "test.yaml") {
+				t.Fatalf("error %q does not name the file and %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNodeDecodeRefusesUnknownOptions(t *testing.T) {
+	c, err := Parse([]byte("repositories:\n  up: {type: upstream, url: 'http://x/simple/', pasword: x}\nindexes: [{path: /simple/, repository: up}]\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		URL      string `yaml:"url"`
+		Password string `yaml:"password"`
+	}
+	n, _ := c.Node("up")
+	err = n.Decode(&v)
+	if err == nil || !strings.Contains(err.Error(), "pasword") || !strings.Contains(err.Error(), "repositories.up") {
+		t.Fatalf("Decode error = %v", err)
+	}
+}
