@@ -1,0 +1,135 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/sluice-pkg/sluice/internal/blob"
+	"github.com/sluice-pkg/sluice/internal/pep440"
+	"github.com/sluice-pkg/sluice/internal/simple"
+	"github.com/sluice-pkg/sluice/internal/store"
+)
+
+// HostedConfig is the configuration of a hosted node.
+type HostedConfig struct {
+	// MaxFileSize bounds one uploaded or imported file, in bytes.
+	// Default 4 GiB: machine-learning wheels near 1 GB must fit.
+	MaxFileSize int64 `yaml:"max_file_size"`
+}
+
+// DefaultMaxFileSize is HostedConfig.MaxFileSize's default.
+const DefaultMaxFileSize = 4 << 30
+
+// Metadata is the part of the metadata store a hosted repository uses.
+type Metadata interface {
+	ProjectNames(ctx context.Context, repository string) ([]string, error)
+	ProjectFiles(ctx context.Context, repository, project string) ([]store.File, error)
+	FileByName(ctx context.Context, repository, filename string) (store.File, error)
+	AddFile(ctx context.Context, f store.File, displayName string) (store.File, error)
+	BlobInUse(ctx context.Context, digest string) (bool, error)
+}
+
+// Hosted holds in-house packages: rows in the metadata store, bytes in the
+// blob store. Files arrive through Publish (uploads and imports).
+type Hosted struct {
+	name   string
+	cfg    HostedConfig
+	meta   Metadata
+	blobs  blob.Store
+	tmpDir string
+}
+
+// NewHosted returns a hosted node called name. tmpDir is where uploads are
+// spooled while they are validated.
+func NewHosted(name string, cfg HostedConfig, meta Metadata, blobs blob.Store, tmpDir string) *Hosted {
+	if cfg.MaxFileSize <= 0 {
+		cfg.MaxFileSize = DefaultMaxFileSize
+	}
+	return &Hosted{name: name, cfg: cfg, meta: meta, blobs: blobs, tmpDir: tmpDir}
+}
+
+// Name is the node's name.
+func (h *Hosted) Name() string { return h.name }
+
+// Projects implements Repository.
+func (h *Hosted) Projects(ctx context.Context) ([]string, error) {
+	return h.meta.ProjectNames(ctx, h.name)
+}
+
+// Project implements Repository.
+func (h *Hosted) Project(ctx context.Context, name string) (*simple.Project, error) {
+	rows, err := h.meta.ProjectFiles(ctx, h.name, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	return hostedPage(name, rows), nil
+}
+
+func hostedPage(name string, rows []store.File) *simple.Project {
+	type keyed struct {
+		v   pep440.Version
+		row *store.File
+	}
+	ks := make([]keyed, len(rows))
+	for i := range rows {
+		v, _ := pep440.Parse(rows[i].Version) // stored versions were validated
+		ks[i] = keyed{v, &rows[i]}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		if c := pep440.Compare(a.v, b.v); c != 0 {
+			return c
+		}
+		return strings.Compare(a.row.Filename, b.row.Filename)
+	})
+	p := &simple.Project{Name: name, Files: make([]simple.File, 0, len(rows))}
+	for _, k := range ks {
+		r := k.row
+		f := simple.File{
+			Filename:       r.Filename,
+			Hashes:         map[string]string{"sha256": r.SHA256},
+			RequiresPython: r.RequiresPython,
+			Yanked:         r.Yanked,
+			YankedReason:   r.YankReason,
+			Size:           r.Size,
+			UploadTime:     r.UploadedAt,
+			Origin:         r.SHA256,
+		}
+		if r.MetadataSHA256 != "" {
+			f.CoreMetadata = map[string]string{"sha256": r.MetadataSHA256}
+		}
+		p.Files = append(p.Files, f)
+		if n := len(p.Versions); n == 0 || p.Versions[n-1] != r.Version {
+			p.Versions = append(p.Versions, r.Version)
+		}
+	}
+	return p
+}
+
+// Resource implements Repository.
+func (h *Hosted) Resource(ctx context.Context, project, name string) (*Resource, error) {
+	file, isMeta := SplitMetadata(name)
+	row, err := h.meta.FileByName(ctx, h.name, file)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && row.Project != project) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	digest := row.SHA256
+	if isMeta {
+		if row.MetadataSHA256 == "" {
+			return nil, ErrNotFound
+		}
+		digest = row.MetadataSHA256
+	}
+	obj, err := h.blobs.Open(ctx, digest)
+	if err != nil {
+		return nil, err
+	}
+	return &Resource{Body: obj, Size: obj.Info().Size, ModTime: row.UploadedAt, SHA256: digest}, nil
+}

@@ -1,0 +1,254 @@
+package repository
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// BytesBody makes a seekable Resource body of a small in-memory content.
+func BytesBody(b []byte) io.ReadSeekCloser { return bytesBody{bytes.NewReader(b)} }
+
+type bytesBody struct{ *bytes.Reader }
+
+func (bytesBody) Close() error { return nil }
+
+// httpFile is a seekable view of a remote file. Seeking costs nothing; the
+// first Read after a seek opens one streaming GET from that offset (with a
+// Range header), so a whole-file download is a single upstream request and a
+// range request fetches only what it needs. It lets net/http.ServeContent
+// answer Range and conditional requests for files Sluice does not store.
+type httpFile struct {
+	ctx    context.Context
+	u      *Upstream
+	url    string
+	size   int64 // -1 until known
+	want   string
+	off    int64
+	body   io.ReadCloser
+	bodyAt int64 // offset the open body will deliver next
+	stop   func() bool
+	cancel context.CancelFunc
+	// the SHA-256 of a read that started at 0 and went on without a seek
+	h hash.Hash
+}
+
+func newHTTPFile(ctx context.Context, u *Upstream, url string, size int64, sha string) *httpFile {
+	return &httpFile{ctx: ctx, u: u, url: url, size: size, want: sha}
+}
+
+func (f *httpFile) open() error {
+	f.closeBody()
+	ctx, cancel := context.WithCancel(f.ctx)
+	req, err := f.u.newRequest(ctx, http.MethodGet, f.url, "")
+	if err != nil {
+		cancel()
+		return err
+	}
+	if f.off > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(f.off, 10)+"-")
+	}
+	resp, err := f.u.client.Do(req)
+	if err != nil {
+		cancel()
+		return f.u.fail(f.url, err)
+	}
+	skip := int64(0)
+	switch resp.StatusCode {
+	case http.StatusOK:
+		skip = f.off // the upstream ignored Range: read up to the offset
+		if f.size < 0 && resp.ContentLength >= 0 {
+			f.size = resp.ContentLength
+		}
+	case http.StatusPartialContent:
+		start, total, ok := parseContentRange(resp.Header.Get("Content-Range"))
+		if !ok || start != f.off {
+			resp.Body.Close()
+			cancel()
+			return f.u.fail(f.url, fmt.Errorf("answered a range request with Content-Range %q", resp.Header.Get("Content-Range")))
+		}
+		if f.size < 0 && total >= 0 {
+			f.size = total
+		}
+	case http.StatusRequestedRangeNotSatisfiable:
+		resp.Body.Close()
+		cancel()
+		f.body, f.bodyAt = http.NoBody, f.off
+		return nil
+	default:
+		resp.Body.Close()
+		cancel()
+		return f.u.fail(f.url, fmt.Errorf("answered %s", resp.Status))
+	}
+	// A body that stalls longer than the timeout is abandoned.
+	idle := f.u.cfg.Timeout
+	t := time.AfterFunc(idle, cancel)
+	f.stop = t.Stop
+	f.body = &idleReader{r: resp.Body, idle: idle, t: t}
+	f.cancel = cancel
+	f.bodyAt = f.off
+	if skip > 0 {
+		if _, err := io.CopyN(io.Discard, f.body, skip); err != nil {
+			return f.u.fail(f.url, err)
+		}
+	}
+	if f.off == 0 && f.want != "" {
+		f.h = sha256.New()
+	} else {
+		f.h = nil
+	}
+	return nil
+}
+
+func (f *httpFile) closeBody() {
+	if f.body != nil {
+		f.body.Close()
+		f.body = nil
+	}
+	if f.stop != nil {
+		f.stop()
+		f.stop = nil
+	}
+	if f.cancel != nil {
+		f.cancel()
+		f.cancel = nil
+	}
+}
+
+func (f *httpFile) Read(p []byte) (int, error) {
+	if f.size >= 0 && f.off >= f.size {
+		return 0, io.EOF
+	}
+	if f.body == nil || f.bodyAt != f.off {
+		if err := f.open(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := f.body.Read(p)
+	f.off += int64(n)
+	f.bodyAt += int64(n)
+	if f.h != nil {
+		f.h.Write(p[:n])
+	}
+	done := err == io.EOF || (err == nil && f.size >= 0 && f.off == f.size)
+	if !done {
+		if err != nil {
+			err = f.u.fail(f.url, err)
+		}
+		return n, err
+	}
+	if f.size >= 0 && f.off < f.size {
+		return n, f.u.fail(f.url, io.ErrUnexpectedEOF)
+	}
+	if f.h != nil {
+		got := hex.EncodeToString(f.h.Sum(nil))
+		f.h = nil
+		if got != f.want {
+			// The last chunk is withheld, so the client sees a short,
+			// broken download, never wrong bytes presented as complete.
+			return 0, f.u.fail(f.url, fmt.Errorf("file sha256 is %s, the page promised %s", got, f.want))
+		}
+	}
+	if n > 0 {
+		return n, nil // EOF on the next call
+	}
+	return 0, io.EOF
+}
+
+func (f *httpFile) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += f.off
+	case io.SeekEnd:
+		if f.size < 0 {
+			if err := f.head(); err != nil {
+				return 0, err
+			}
+		}
+		offset += f.size
+	default:
+		return 0, errors.New("httpFile.Seek: invalid whence")
+	}
+	if offset < 0 {
+		return 0, errors.New("httpFile.Seek: negative position")
+	}
+	f.off = offset
+	return offset, nil
+}
+
+func (f *httpFile) head() error {
+	req, err := f.u.newRequest(f.ctx, http.MethodHead, f.url, "")
+	if err != nil {
+		return err
+	}
+	resp, err := f.u.client.Do(req)
+	if err != nil {
+		return f.u.fail(f.url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.ContentLength < 0 {
+		return f.u.fail(f.url, fmt.Errorf("HEAD answered %s without a length", resp.Status))
+	}
+	f.size = resp.ContentLength
+	return nil
+}
+
+func (f *httpFile) Close() error {
+	f.closeBody()
+	return nil
+}
+
+// parseContentRange parses "bytes a-b/total" (total may be "*": -1).
+func parseContentRange(s string) (start, total int64, ok bool) {
+	rest, found := strings.CutPrefix(s, "bytes ")
+	if !found {
+		return 0, 0, false
+	}
+	rng, tot, found := strings.Cut(rest, "/")
+	if !found {
+		return 0, 0, false
+	}
+	a, _, found := strings.Cut(rng, "-")
+	if !found {
+		return 0, 0, false
+	}
+	start, err := strconv.ParseInt(a, 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	total = -1
+	if tot != "*" {
+		if total, err = strconv.ParseInt(tot, 10, 64); err != nil {
+			return 0, 0, false
+		}
+	}
+	return start, total, true
+}
+
+// idleReader lets its timer (which cancels the request) fire only when no
+// bytes arrive for idle.
+type idleReader struct {
+	r    io.ReadCloser
+	idle time.Duration
+	t    *time.Timer
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.t.Reset(r.idle)
+	}
+	return n, err
+}
+
+func (r *idleReader) Close() error { return r.r.Close() }
