@@ -171,7 +171,7 @@ func (f *httpFile) Seek(offset int64, whence int) (int64, error) {
 		offset += f.off
 	case io.SeekEnd:
 		if f.size < 0 {
-			if err := f.head(); err != nil {
+			if err := f.learnSize(); err != nil {
 				return 0, err
 			}
 		}
@@ -186,22 +186,25 @@ func (f *httpFile) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-func (f *httpFile) head() error {
-	req, err := f.u.newRequest(f.ctx, http.MethodHead, f.url, "")
+// learnSize opens the stream at offset 0 to read the length from the
+// response; the open stream then serves the read that usually follows.
+func (f *httpFile) learnSize() error {
+	saved := f.off
+	f.off = 0
+	err := f.open()
+	f.off = saved
 	if err != nil {
 		return err
 	}
-	resp, err := f.u.client.Do(req)
-	if err != nil {
-		return f.u.fail(f.url, err)
+	if f.size < 0 {
+		return errUnknownSize
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.ContentLength < 0 {
-		return f.u.fail(f.url, fmt.Errorf("HEAD answered %s without a length", resp.Status))
-	}
-	f.size = resp.ContentLength
 	return nil
 }
+
+// errUnknownSize: neither the page nor the response says how large the file
+// is. It can still be streamed whole, but not served in ranges.
+var errUnknownSize = errors.New("the upstream does not say how large the file is")
 
 func (f *httpFile) Close() error {
 	f.closeBody()

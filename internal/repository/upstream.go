@@ -383,12 +383,15 @@ func (u *Upstream) Resource(ctx context.Context, project, name string) (*Resourc
 		}
 		return u.metadata(ctx, f)
 	}
-	return &Resource{
-		Body:    newHTTPFile(ctx, u, f.Origin, f.Size, f.SHA256()),
-		Size:    f.Size,
-		ModTime: f.UploadTime,
-		SHA256:  f.SHA256(),
-	}, nil
+	hf := newHTTPFile(ctx, u, f.Origin, f.Size, f.SHA256())
+	if hf.size < 0 {
+		// HTML pages carry no sizes: the response to the GET that is
+		// needed anyway tells, so that ranges can be served.
+		if err := hf.learnSize(); err != nil && !errors.Is(err, errUnknownSize) {
+			return nil, err
+		}
+	}
+	return &Resource{Body: hf, Size: hf.size, ModTime: f.UploadTime, SHA256: f.SHA256()}, nil
 }
 
 // metadata fetches a PEP 658 file (small) and checks it against the hash

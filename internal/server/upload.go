@@ -19,6 +19,9 @@ type Identity struct {
 	Kind string // "user", "token", "gitlab", "oidc"
 	Name string // account name or CI project path
 	Role string
+	// TokenID is the API token the request authenticated with ("" for a
+	// password or a CI job token); the Gate looks up its project scope.
+	TokenID string
 }
 
 // AuthError is a refusal by the Gate: Status is 401 or 403.
