@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sluice-pkg/sluice/internal/blob"
 	"github.com/sluice-pkg/sluice/internal/pep440"
@@ -28,6 +29,7 @@ type Metadata interface {
 	ProjectFiles(ctx context.Context, repository, project string) ([]store.File, error)
 	FileByName(ctx context.Context, repository, filename string) (store.File, error)
 	AddFile(ctx context.Context, f store.File, displayName string) (store.File, error)
+	ProjectSerial(ctx context.Context, repository, project string) (int64, error)
 	BlobInUse(ctx context.Context, digest string) (bool, error)
 }
 
@@ -39,7 +41,20 @@ type Hosted struct {
 	meta   Metadata
 	blobs  blob.Store
 	tmpDir string
+
+	// pages caches built pages by project; an entry is good while the
+	// project's serial in the store is unchanged.
+	mu    sync.Mutex
+	pages map[string]cachedPage
 }
+
+type cachedPage struct {
+	serial int64
+	page   *simple.Project
+}
+
+// maxCachedPages bounds the hosted page cache; past it, the cache starts over.
+const maxCachedPages = 10000
 
 // NewHosted returns a hosted node called name. tmpDir is where uploads are
 // spooled while they are validated.
@@ -47,7 +62,7 @@ func NewHosted(name string, cfg HostedConfig, meta Metadata, blobs blob.Store, t
 	if cfg.MaxFileSize <= 0 {
 		cfg.MaxFileSize = DefaultMaxFileSize
 	}
-	return &Hosted{name: name, cfg: cfg, meta: meta, blobs: blobs, tmpDir: tmpDir}
+	return &Hosted{name: name, cfg: cfg, meta: meta, blobs: blobs, tmpDir: tmpDir, pages: map[string]cachedPage{}}
 }
 
 // Name is the node's name.
@@ -60,14 +75,36 @@ func (h *Hosted) Projects(ctx context.Context) ([]string, error) {
 
 // Project implements Repository.
 func (h *Hosted) Project(ctx context.Context, name string) (*simple.Project, error) {
-	rows, err := h.meta.ProjectFiles(ctx, h.name, name)
+	serial, err := h.meta.ProjectSerial(ctx, h.name, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
+	h.mu.Lock()
+	c, ok := h.pages[name]
+	h.mu.Unlock()
+	if !ok || c.serial != serial {
+		rows, err := h.meta.ProjectFiles(ctx, h.name, name)
+		if err != nil {
+			return nil, err
+		}
+		c = cachedPage{serial: serial}
+		if len(rows) > 0 {
+			c.page = hostedPage(name, rows)
+		}
+		h.mu.Lock()
+		if len(h.pages) >= maxCachedPages {
+			h.pages = map[string]cachedPage{}
+		}
+		h.pages[name] = c
+		h.mu.Unlock()
+	}
+	if c.page == nil { // every file was deleted
 		return nil, ErrNotFound
 	}
-	return hostedPage(name, rows), nil
+	return c.page, nil
 }
 
 func hostedPage(name string, rows []store.File) *simple.Project {

@@ -172,3 +172,12 @@ func TestSortVersions(t *testing.T) {
 		t.Fatal(vs)
 	}
 }
+
+func clonePage(p *simple.Project) *simple.Project {
+	c := *p
+	c.Files = slices.Clone(p.Files)
+	c.Versions = slices.Clone(p.Versions)
+	c.Tracks = slices.Clone(p.Tracks)
+	c.AlternateLocations = slices.Clone(p.AlternateLocations)
+	return &c
+}

@@ -19,8 +19,9 @@ import (
 // Repository is what every component implements.
 //
 // Names passed in are PEP 503 normalised by the caller; a component never
-// has to normalise or guess. Pages returned are owned by the caller, who may
-// modify them: components return fresh copies.
+// has to normalise or guess. Pages returned are shared and immutable: a
+// component that changes a page builds a new one (new slices, new maps), so
+// that cached pages can be handed out without copying.
 type Repository interface {
 	// Projects lists the normalised names of the projects the repository
 	// serves, sorted, without duplicates.

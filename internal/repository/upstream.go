@@ -180,11 +180,7 @@ func isJSON(resp *http.Response) bool {
 
 // Project implements Repository.
 func (u *Upstream) Project(ctx context.Context, name string) (*simple.Project, error) {
-	page, err := u.cachedPage(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	return clonePage(page), nil
+	return u.cachedPage(ctx, name)
 }
 
 func (u *Upstream) cachedPage(ctx context.Context, name string) (*simple.Project, error) {
@@ -300,14 +296,6 @@ func isHexDigest(s string) bool {
 	return err == nil && strings.ToLower(s) == s
 }
 
-func clonePage(p *simple.Project) *simple.Project {
-	c := *p
-	c.Files = slices.Clone(p.Files)
-	c.Versions = slices.Clone(p.Versions)
-	c.Tracks = slices.Clone(p.Tracks)
-	c.AlternateLocations = slices.Clone(p.AlternateLocations)
-	return &c
-}
 
 // Projects implements Repository.
 func (u *Upstream) Projects(ctx context.Context) ([]string, error) {

@@ -63,7 +63,11 @@ func (s *DB) ProjectNames(ctx context.Context, repository string) ([]string, err
 
 // ProjectFiles returns a project's files (none if the project is unknown).
 func (s *DB) ProjectFiles(ctx context.Context, repository, project string) ([]File, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+fileColumns+` FROM files WHERE repository = ? AND project = ? ORDER BY filename`), repository, project)
+	st, err := s.prepared(ctx, `SELECT `+fileColumns+` FROM files WHERE repository = ? AND project = ? ORDER BY filename`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, repository, project)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +85,11 @@ func (s *DB) ProjectFiles(ctx context.Context, repository, project string) ([]Fi
 
 // FileByName returns one file, or ErrNotFound.
 func (s *DB) FileByName(ctx context.Context, repository, filename string) (File, error) {
-	f, err := scanFile(s.db.QueryRowContext(ctx, s.q(`SELECT `+fileColumns+` FROM files WHERE repository = ? AND filename = ?`), repository, filename))
+	st, err := s.prepared(ctx, `SELECT `+fileColumns+` FROM files WHERE repository = ? AND filename = ?`)
+	if err != nil {
+		return File{}, err
+	}
+	f, err := scanFile(st.QueryRowContext(ctx, repository, filename))
 	if errors.Is(err, sql.ErrNoRows) {
 		return File{}, ErrNotFound
 	}
@@ -118,6 +126,9 @@ func (s *DB) AddFile(ctx context.Context, f File, displayName string) (File, err
 		f.RequiresPython, f.MetadataSHA256, f.Summary, micros(f.UploadedAt), f.UploadedBy, yanked, f.YankReason); err != nil {
 		return File{}, err
 	}
+	if err := s.bumpSerial(ctx, tx, f.Repository, f.Project); err != nil {
+		return File{}, err
+	}
 	return f, tx.Commit()
 }
 
@@ -129,14 +140,47 @@ func (s *DB) SetYanked(ctx context.Context, repository, filename string, yanked 
 	} else {
 		reason = ""
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE files SET yanked = ?, yank_reason = ? WHERE repository = ? AND filename = ?`), y, reason, repository, filename)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	defer tx.Rollback()
+	var project string
+	err = tx.QueryRowContext(ctx, s.q(`SELECT project FROM files WHERE repository = ? AND filename = ?`), repository, filename).Scan(&project)
+	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
-	return nil
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE files SET yanked = ?, yank_reason = ? WHERE repository = ? AND filename = ?`), y, reason, repository, filename); err != nil {
+		return err
+	}
+	if err := s.bumpSerial(ctx, tx, repository, project); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// bumpSerial marks a project as changed, inside the changing transaction.
+func (s *DB) bumpSerial(ctx context.Context, tx *sql.Tx, repository, project string) error {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE projects SET serial = serial + 1 WHERE repository = ? AND name = ?`), repository, project)
+	return err
+}
+
+// ProjectSerial returns a number that changes whenever the project's files
+// change (in this process or another), or ErrNotFound.
+func (s *DB) ProjectSerial(ctx context.Context, repository, project string) (int64, error) {
+	st, err := s.prepared(ctx, `SELECT serial FROM projects WHERE repository = ? AND name = ?`)
+	if err != nil {
+		return 0, err
+	}
+	var serial int64
+	err = st.QueryRowContext(ctx, repository, project).Scan(&serial)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return serial, err
 }
 
 // DeleteFile removes one file's row and returns it.
@@ -154,6 +198,9 @@ func (s *DB) DeleteFile(ctx context.Context, repository, filename string) (File,
 		return File{}, err
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM files WHERE repository = ? AND filename = ?`), repository, filename); err != nil {
+		return File{}, err
+	}
+	if err := s.bumpSerial(ctx, tx, repository, f.Project); err != nil {
 		return File{}, err
 	}
 	return f, tx.Commit()

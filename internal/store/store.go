@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
@@ -41,6 +42,24 @@ const (
 type DB struct {
 	db      *sql.DB
 	dialect dialect
+	stmts   sync.Map // query -> *sql.Stmt
+}
+
+// prepared returns a prepared statement for a hot query: parsing SQL is
+// most of the cost of a small query.
+func (s *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
@@ -66,7 +85,13 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	s.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
+}
 
 // Ping reports whether the database answers.
 func (s *DB) Ping(ctx context.Context) error {

@@ -4,6 +4,9 @@ CREATE TABLE projects (
     name         TEXT    NOT NULL,  -- PEP 503 normalised
     display_name TEXT    NOT NULL,  -- as the first file's metadata spelled it
     created_at   INTEGER NOT NULL,  -- unix microseconds
+    -- serial grows with every change to the project's files, so that
+    -- servers (in any process) can cache the page and revalidate cheaply
+    serial       INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (repository, name)
 );
 
