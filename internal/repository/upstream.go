@@ -296,7 +296,6 @@ func isHexDigest(s string) bool {
 	return err == nil && strings.ToLower(s) == s
 }
 
-
 // Projects implements Repository.
 func (u *Upstream) Projects(ctx context.Context) ([]string, error) {
 	u.mu.Lock()
