@@ -57,7 +57,7 @@ func Open(ctx context.Context, cfg *config.Config) (*App, error) {
 		a.DB.Close()
 		return nil, fmt.Errorf("%s: storage %q: only the filesystem blob store is supported by this build (leave 'storage' unset)", cfg.Source, redact(cfg.Storage))
 	}
-	g, err := repository.Build(cfg, repository.Deps{Meta: a.DB, Blobs: a.Blobs, TmpDir: a.TmpDir})
+	g, err := repository.Build(cfg, repository.Deps{Meta: a.DB, Extracted: a.DB, Blobs: a.Blobs, TmpDir: a.TmpDir})
 	if err != nil {
 		a.DB.Close()
 		return nil, fmt.Errorf("%s: %w", cfg.Source, err)

@@ -10,9 +10,10 @@ import (
 
 // Deps are the shared parts components are built with.
 type Deps struct {
-	Meta   Metadata
-	Blobs  blob.Store
-	TmpDir string
+	Meta      Metadata
+	Extracted ExtractedStore
+	Blobs     blob.Store
+	TmpDir    string
 }
 
 // Graph is the built repository graph of a configuration.
@@ -100,7 +101,10 @@ func (g *Graph) buildNode(n config.Node, source func(string) (Repository, error)
 		if err != nil {
 			return nil, fmt.Errorf("repositories.%s: %w", n.Name, err)
 		}
-		return u, nil
+		if c.ExtractMetadata != nil && !*c.ExtractMetadata {
+			return u, nil
+		}
+		return NewMetadataExtractor(u, c.Metadata, g.deps.Extracted, g.deps.Blobs), nil
 	case "priority":
 		s, err := sources()
 		if err != nil {

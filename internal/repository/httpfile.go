@@ -40,6 +40,11 @@ type httpFile struct {
 	cancel context.CancelFunc
 	// the SHA-256 of a read that started at 0 and went on without a seek
 	h hash.Hash
+
+	// random access (ReadAt)
+	blocks    []rangeCacheBlock
+	fetched   int64 // bytes fetched by ReadAt, for tests and logs
+	fullReads int   // ranged reads the upstream answered with the whole file
 }
 
 func newHTTPFile(ctx context.Context, u *Upstream, url string, size int64, sha string) *httpFile {
@@ -255,3 +260,94 @@ func (r *idleReader) Read(p []byte) (int, error) {
 }
 
 func (r *idleReader) Close() error { return r.r.Close() }
+
+// rangeBlock is the unit of random access: archive/zip reads the central
+// directory in small pieces, and each piece must not become a request.
+const rangeBlock = 64 << 10
+
+// maxRangeBlocks bounds the memory of one file's block cache.
+const maxRangeBlocks = 16
+
+// ReadAt reads through ranged GETs of whole blocks, keeping the most recent
+// blocks, so that inspecting a wheel's end costs a few requests and a few
+// hundred KiB however large the wheel is. It needs the size to be known.
+func (f *httpFile) ReadAt(p []byte, off int64) (int, error) {
+	if f.size < 0 {
+		if err := f.learnSize(); err != nil {
+			return 0, err
+		}
+		f.closeBody() // learnSize opened a full-length stream; not needed here
+	}
+	if off < 0 {
+		return 0, errors.New("httpFile.ReadAt: negative offset")
+	}
+	n := 0
+	for n < len(p) {
+		pos := off + int64(n)
+		if pos >= f.size {
+			return n, io.EOF
+		}
+		blk, err := f.block(pos / rangeBlock)
+		if err != nil {
+			return n, err
+		}
+		n += copy(p[n:], blk[pos%rangeBlock:])
+	}
+	return n, nil
+}
+
+func (f *httpFile) block(i int64) ([]byte, error) {
+	for j, b := range f.blocks {
+		if b.index == i {
+			// keep the most recently used last
+			f.blocks = append(append(f.blocks[:j:j], f.blocks[j+1:]...), b)
+			return b.data, nil
+		}
+	}
+	start := i * rangeBlock
+	end := min(start+rangeBlock, f.size) - 1
+	req, err := f.u.newRequest(f.ctx, http.MethodGet, f.url, "")
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", start, end))
+	resp, err := f.u.client.Do(req)
+	if err != nil {
+		return nil, f.u.fail(f.url, err)
+	}
+	defer resp.Body.Close()
+	var data []byte
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		got, _, ok := parseContentRange(resp.Header.Get("Content-Range"))
+		if !ok || got != start {
+			return nil, f.u.fail(f.url, fmt.Errorf("answered a range request with Content-Range %q", resp.Header.Get("Content-Range")))
+		}
+		data, err = io.ReadAll(io.LimitReader(resp.Body, end-start+1))
+	case http.StatusOK:
+		// No range support: read through to the block (costly, but correct).
+		f.fullReads++
+		if _, err = io.CopyN(io.Discard, resp.Body, start); err == nil {
+			data, err = io.ReadAll(io.LimitReader(resp.Body, end-start+1))
+		}
+	default:
+		return nil, f.u.fail(f.url, fmt.Errorf("answered %s to a range request", resp.Status))
+	}
+	if err != nil {
+		return nil, f.u.fail(f.url, err)
+	}
+	if int64(len(data)) != end-start+1 {
+		return nil, f.u.fail(f.url, io.ErrUnexpectedEOF)
+	}
+	f.fetched += int64(len(data))
+	if len(f.blocks) >= maxRangeBlocks {
+		f.blocks = f.blocks[1:]
+	}
+	f.blocks = append(f.blocks, rangeCacheBlock{i, data})
+	return data, nil
+}
+
+type rangeCacheBlock struct {
+	index int64
+	data  []byte
+}

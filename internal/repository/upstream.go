@@ -39,6 +39,11 @@ type UpstreamConfig struct {
 	PageTTL time.Duration `yaml:"page_ttl"`
 	// ListTTL is the same for the root listing. Default 10m.
 	ListTTL time.Duration `yaml:"list_ttl"`
+	// ExtractMetadata (default true) serves PEP 658 metadata for wheels
+	// the upstream offers none for, read from the wheel itself.
+	ExtractMetadata *bool `yaml:"extract_metadata"`
+	// Metadata tunes that extraction.
+	Metadata MetadataConfig `yaml:"metadata"`
 }
 
 // Limits on what an upstream may send us.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -139,7 +140,7 @@ indexes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := repository.Build(cfg, repository.Deps{Meta: db, Blobs: bs, TmpDir: t.TempDir()})
+	g, err := repository.Build(cfg, repository.Deps{Meta: db, Extracted: db, Blobs: bs, TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +184,8 @@ func (fx *fixture) get(t *testing.T, path string, hdr ...string) resp {
 	body, _ := io.ReadAll(r.Body)
 	return resp{r.StatusCode, r.Header, body}
 }
+
+var closedRange = regexp.MustCompile(`bytes=\d+-\d+$`)
 
 func hexsum(b []byte) string {
 	s := sha256.Sum256(b)
@@ -312,9 +315,10 @@ func TestUpstreamFileStreamingAndRanges(t *testing.T) {
 		t.Fatalf("conditional download: %d", r.status)
 	}
 	// the whole download was one upstream GET, the range one ranged GET
+	// (closed ranges "bytes=a-b" are the metadata extraction's reads)
 	var gets []string
 	for _, line := range fx.up.requests() {
-		if strings.HasPrefix(line, "GET /files/") {
+		if strings.HasPrefix(line, "GET /files/") && !closedRange.MatchString(line) {
 			gets = append(gets, line)
 		}
 	}
@@ -394,5 +398,41 @@ func TestHealth(t *testing.T) {
 	}
 	if r := fx.get(t, "/readyz"); r.status != 200 {
 		t.Fatalf("readyz %d %s", r.status, r.body)
+	}
+}
+
+// Wheels the upstream offers no metadata for get it from Sluice: extracted
+// once, advertised with its hash, served byte-identical to the METADATA.
+func TestExtractedMetadata(t *testing.T) {
+	fx := newFixture(t)
+	d := testpkg.Dist{Name: "epsilon", Version: "1.0", Requires: []string{"alpha-lib>=1"}}
+	fx.up.add("epsilon", d)
+	var page struct {
+		Files []struct {
+			Filename     string            `json:"filename"`
+			CoreMetadata map[string]string `json:"core-metadata"`
+		} `json:"files"`
+	}
+	for range 2 {
+		r := fx.get(t, "/simple/epsilon/", "Accept", "application/vnd.pypi.simple.v1+json")
+		if err := json.Unmarshal(r.body, &page); err != nil || len(page.Files) != 1 {
+			t.Fatalf("page: %v %s", err, r.body)
+		}
+		if got := page.Files[0].CoreMetadata["sha256"]; got != hexsum(d.Metadata()) {
+			t.Fatalf("advertised metadata hash %q, want %q", got, hexsum(d.Metadata()))
+		}
+	}
+	m := fx.get(t, "/simple/epsilon/"+d.WheelName()+".metadata")
+	if m.status != 200 || !bytes.Equal(m.body, d.Metadata()) {
+		t.Fatalf("metadata: %d %q", m.status, m.body)
+	}
+	n := 0
+	for _, line := range fx.up.requests() {
+		if strings.HasPrefix(line, "GET /files/") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d upstream file requests for two pages and one .metadata, want 1 (extracted once)", n)
 	}
 }
