@@ -33,11 +33,15 @@ type Project struct {
 	// Files in page order (Sluice sorts by version, then file name).
 	Files []File
 	// Versions (PEP 700): every version of the project, including ones
-	// without files. Empty means "derive from files" when rendering.
+	// without files, in PEP 440 order. Renderers write it as given.
 	Versions []string
 	// Tracks and AlternateLocations are PEP 708 metadata (API 1.2).
 	Tracks             []string
 	AlternateLocations []string
+	// Stale is not empty when the page is the last one known of a source
+	// that cannot be reached now; it says why. Renderers ignore it; the
+	// server turns it into a response header.
+	Stale string
 }
 
 // File is one distribution file on a project page.

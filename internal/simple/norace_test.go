@@ -1,0 +1,5 @@
+//go:build !race
+
+package simple
+
+const raceEnabled = false

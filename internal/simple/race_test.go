@@ -1,0 +1,7 @@
+//go:build race
+
+package simple
+
+// raceEnabled skips the 900,000-name tests under the race detector: the
+// package has no concurrency, and they take minutes there.
+const raceEnabled = true
