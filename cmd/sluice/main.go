@@ -22,6 +22,19 @@ commands:
   serve [--config FILE] [--listen ADDR] [--data-dir DIR]   run the server
   import [--config FILE] [--repository NAME] PATH...        import wheels and sdists
   config check [--config FILE]                              validate the configuration, print the graph
+  user add NAME [--role ROLE] --password-stdin              create an account (roles: admin, uploader, reader)
+  user passwd NAME --password-stdin | disable NAME | enable NAME | list
+  token create --user NAME [--project P]... [--expires D]   print a new API token once (D: 90d, 720h, ...)
+  token revoke ID | list [--user NAME]
+  names allow PATTERN... | remove PATTERN... | list         let new projects take public names (acme-*)
+  yank [--repository R] PROJECT VERSION|FILE [--reason R]   yank a release or a file (PEP 592)
+  unyank [--repository R] PROJECT VERSION|FILE
+  delete [--repository R] PROJECT VERSION|FILE              delete a release or a file
+  owner list PROJECT | add PROJECT OWNER | remove PROJECT OWNER | transfer PROJECT OWNER...
+  yank-override set PROJECT [--version V] [--file GLOB] --reason R | clear ID | list
+                                                            yank upstream releases or files at run time
+  explain [--index PATH] PROJECT [FILE]                     show which node kept, hid or yanked each file, and why
+  cache prune [--max-size SIZE]                             evict least recently used upstream files
   version                                                   print the version
 
 Every --config also reads $SLUICE_CONFIG; without either the embedded default runs.
@@ -53,6 +66,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			break
 		}
 		err = cmdConfigCheck(ctx, args[2:], stdout)
+	case "user":
+		err = cmdUser(ctx, args[1:], stdin, stdout)
+	case "token":
+		err = cmdToken(ctx, args[1:], stdout, stderr)
+	case "names":
+		err = cmdNames(ctx, args[1:], stdout)
+	case "yank", "unyank", "delete":
+		err = cmdFiles(ctx, args[0], args[1:], stdout)
+	case "owner":
+		err = cmdOwner(ctx, args[1:], stdout)
+	case "yank-override":
+		err = cmdYankOverride(ctx, args[1:], stdout, stderr)
+	case "explain":
+		err = cmdExplain(ctx, args[1:], stdout)
+	case "cache":
+		err = cmdCache(ctx, args[1:], stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "sluice", version)
 	case "help", "--help", "-h":

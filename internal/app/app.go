@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/sluice-pkg/sluice/internal/blob"
 	"github.com/sluice-pkg/sluice/internal/config"
@@ -23,6 +24,9 @@ type App struct {
 	Blobs  blob.Store
 	Graph  *repository.Graph
 	TmpDir string
+	// Files is the upstream file cache, shared by every graph built
+	// (a configuration reload keeps its fills and figures).
+	Files *repository.FileCache
 }
 
 // Open opens the stores a configuration names and builds its graph.
@@ -35,6 +39,8 @@ func Open(ctx context.Context, cfg *config.Config) (*App, error) {
 	if err := os.MkdirAll(a.TmpDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %s: %w", cfg.DataDir, err)
 	}
+	removeStale(a.TmpDir, time.Now())
+	removeStale(filepath.Join(cfg.DataDir, "blobs", "tmp"), time.Now())
 	switch {
 	case cfg.Database == "":
 		db, err := store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "sluice.db"))
@@ -57,13 +63,29 @@ func Open(ctx context.Context, cfg *config.Config) (*App, error) {
 		a.DB.Close()
 		return nil, fmt.Errorf("%s: storage %q: only the filesystem blob store is supported by this build (leave 'storage' unset)", cfg.Source, redact(cfg.Storage))
 	}
-	g, err := repository.Build(cfg, repository.Deps{Meta: a.DB, Extracted: a.DB, Blobs: a.Blobs, TmpDir: a.TmpDir})
+	maxCache := int64(cfg.Cache.MaxSize)
+	if maxCache <= 0 {
+		maxCache = config.DefaultCacheMaxSize
+	}
+	a.Files = repository.NewFileCache(a.Blobs, a.DB, repository.FileCacheConfig{MaxSize: maxCache, TmpDir: a.TmpDir})
+	g, err := a.BuildGraph(cfg)
 	if err != nil {
 		a.DB.Close()
-		return nil, fmt.Errorf("%s: %w", cfg.Source, err)
+		return nil, err
 	}
 	a.Graph = g
 	return a, nil
+}
+
+// BuildGraph builds the repository graph of cfg over the app's stores; it
+// is how `sluice serve` reloads a changed configuration.
+func (a *App) BuildGraph(cfg *config.Config) (*repository.Graph, error) {
+	g, err := repository.Build(cfg, repository.Deps{Meta: a.DB, Extracted: a.DB, Blobs: a.Blobs, TmpDir: a.TmpDir, YankOverrides: a.DB,
+		Pages: a.DB, Files: a.Files})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Source, err)
+	}
+	return g, nil
 }
 
 // Close releases the stores.

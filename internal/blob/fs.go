@@ -166,3 +166,40 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// CreateTemp creates a file in the store's temporary directory, on the same
+// filesystem as the blobs, so that a caller that fills it (the proxy's file
+// cache, while clients read behind it) can Adopt it without a second copy.
+func (s *FS) CreateTemp(pattern string) (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Join(s.root, "tmp"), pattern)
+	if err != nil {
+		return nil, fmt.Errorf("blob store: %w", err)
+	}
+	return f, nil
+}
+
+// Adopt moves a complete file made by CreateTemp into the store under
+// digest. The caller vouches for the digest (it hashed the content while
+// writing it) and has synced the file; Adopt only renames, so the blob
+// appears whole or not at all.
+func (s *FS) Adopt(ctx context.Context, path, digest string) (Info, error) {
+	if !ValidDigest(digest) {
+		return Info{}, fmt.Errorf("blob store: invalid digest %q", digest)
+	}
+	if filepath.Dir(path) != filepath.Join(s.root, "tmp") {
+		return Info{}, fmt.Errorf("blob store: %s is not in the store's temporary directory", path)
+	}
+	dst := s.path(digest)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return Info{}, fmt.Errorf("blob store: %w", err)
+	}
+	if err := os.Rename(path, dst); err != nil {
+		return Info{}, fmt.Errorf("blob store: %w", err)
+	}
+	syncDir(filepath.Dir(dst))
+	fi, err := os.Stat(dst)
+	if err != nil {
+		return Info{}, fmt.Errorf("blob store: %w", err)
+	}
+	return Info{Digest: digest, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}

@@ -4,14 +4,19 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sluice-pkg/sluice/internal/pypi"
 )
 
 // Default is the embedded configuration used when no file is given
@@ -46,6 +51,11 @@ type Config struct {
 	// Repositories in file order.
 	Repositories []Node  `yaml:"-"`
 	Indexes      []Index `yaml:"indexes"`
+	// Auth configures publishing security: CI identities, trusted
+	// publishers and the name guard's popular list.
+	Auth Auth `yaml:"auth"`
+	// Cache configures the proxy's file cache.
+	Cache Cache `yaml:"cache"`
 
 	// Source names where the configuration came from, for messages.
 	Source string `yaml:"-"`
@@ -96,7 +106,62 @@ type Index struct {
 	// Upload names the hosted repository that takes uploads for this
 	// index; empty means the index takes none.
 	Upload string `yaml:"upload"`
+	// Private indexes answer reads only to authenticated identities
+	// (any role).
+	Private bool `yaml:"private"`
+	// Snapshots also serves the index as of any instant at
+	// /snapshot/<RFC 3339 instant>/<path> (for example
+	// /snapshot/2025-06-01T00:00:00Z/simple/), to reproduce past builds.
+	Snapshots bool `yaml:"snapshots"`
 }
+
+// Auth is the "auth" section.
+type Auth struct {
+	// GitLab, when its URL is set, accepts GitLab CI job tokens (user
+	// "gitlab-ci-token") and verifies them against that GitLab.
+	GitLab GitLab `yaml:"gitlab"`
+	// Audience is the default audience trusted publishers' ID tokens must
+	// carry, and what /_/oidc/audience answers. Default "sluice".
+	Audience string `yaml:"audience"`
+	// TrustedPublishers may exchange an OIDC ID token for a short-lived
+	// upload token (PyPI's trusted publishing).
+	TrustedPublishers []TrustedPublisher `yaml:"trusted_publishers"`
+	// PopularNames replaces the embedded list of popular public project
+	// names the typo guard compares new names with: a file of
+	// "rank<TAB>name" (or "name") lines, most popular first.
+	PopularNames string `yaml:"popular_names"`
+}
+
+// GitLab is the GitLab instance whose CI job tokens are accepted.
+type GitLab struct {
+	URL string `yaml:"url"`
+	// Projects limits which CI projects are accepted: exact project
+	// paths, or "group/*" for every project under a group. Empty accepts
+	// every project of the instance (set it on a shared instance such as
+	// gitlab.com).
+	Projects []string `yaml:"projects"`
+}
+
+// TrustedPublisher is a CI identity, defined by its OIDC issuer and
+// required claims, that may publish the named projects.
+type TrustedPublisher struct {
+	// Name identifies the publisher in ownership and audit records
+	// ("oidc:<name>"). Default: the value of its project_path or
+	// repository claim.
+	Name   string `yaml:"name"`
+	Issuer string `yaml:"issuer"`
+	// Audience overrides Auth.Audience for this publisher.
+	Audience string `yaml:"audience"`
+	// Claims must all be present in the ID token with exactly these
+	// values (for example project_path and ref for GitLab, repository
+	// and environment for GitHub Actions). At least one is required.
+	Claims map[string]string `yaml:"claims"`
+	// Projects the publisher may upload to, normalised on load.
+	Projects []string `yaml:"projects"`
+}
+
+// DefaultAudience is Auth.Audience's default.
+const DefaultAudience = "sluice"
 
 // UploadPath is where twine posts for this index: /X/simple/ -> /X/legacy/.
 func (ix Index) UploadPath() string {
@@ -123,6 +188,8 @@ type fileShape struct {
 	Storage      string    `yaml:"storage"`
 	Repositories yaml.Node `yaml:"repositories"`
 	Indexes      []Index   `yaml:"indexes"`
+	Auth         Auth      `yaml:"auth"`
+	Cache        Cache     `yaml:"cache"`
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -154,8 +221,9 @@ func Parse(data []byte, source string) (*Config, error) {
 	}
 	c := &Config{
 		Listen: f.Listen, PublicURL: f.PublicURL, DataDir: f.DataDir, Database: f.Database,
-		Storage: f.Storage, Indexes: f.Indexes, Source: source,
+		Storage: f.Storage, Indexes: f.Indexes, Auth: f.Auth, Source: source,
 	}
+	c.Cache = f.Cache
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8080"
 	}
@@ -167,6 +235,9 @@ func Parse(data []byte, source string) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if err := c.Auth.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return c, nil
@@ -288,4 +359,75 @@ func cleanYAMLError(err error) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// validate checks the auth section and fills in its defaults.
+func (a *Auth) validate() error {
+	if a.GitLab.URL != "" {
+		u, err := url.Parse(a.GitLab.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("auth.gitlab.url %q must be the http:// or https:// URL of the GitLab instance", a.GitLab.URL)
+		}
+		a.GitLab.URL = strings.TrimRight(a.GitLab.URL, "/")
+	}
+	for i, p := range a.GitLab.Projects {
+		if p == "" || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(strings.TrimSuffix(p, "/*"), "*") {
+			return fmt.Errorf("auth.gitlab.projects[%d] %q must be a project path (group/project) or a group followed by /*", i, p)
+		}
+	}
+	if len(a.GitLab.Projects) > 0 && a.GitLab.URL == "" {
+		return errors.New("auth.gitlab.projects is set but auth.gitlab.url is not")
+	}
+	if a.Audience == "" {
+		a.Audience = DefaultAudience
+	}
+	names := map[string]bool{}
+	for i := range a.TrustedPublishers {
+		p := &a.TrustedPublishers[i]
+		where := fmt.Sprintf("auth.trusted_publishers[%d]", i)
+		u, err := url.Parse(p.Issuer)
+		if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
+			!(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+			return fmt.Errorf("%s.issuer %q must be an https:// URL (http:// only on the loopback interface)", where, p.Issuer)
+		}
+		if p.Audience == "" {
+			p.Audience = a.Audience
+		}
+		if len(p.Claims) == 0 {
+			return fmt.Errorf("%s.claims: name at least one required claim (such as project_path or repository): without one, every identity of the issuer could publish", where)
+		}
+		for k, v := range p.Claims {
+			if k == "" || v == "" {
+				return fmt.Errorf("%s.claims: claim names and values must not be empty", where)
+			}
+		}
+		if len(p.Projects) == 0 {
+			return fmt.Errorf("%s.projects: name at least one project the publisher may upload", where)
+		}
+		for j, name := range p.Projects {
+			if !pypi.ValidName(name) {
+				return fmt.Errorf("%s.projects[%d] %q is not a valid project name", where, j, name)
+			}
+			p.Projects[j] = pypi.Normalize(name)
+		}
+		if p.Name == "" {
+			p.Name = cmp.Or(p.Claims["project_path"], p.Claims["repository"])
+		}
+		if p.Name == "" {
+			return fmt.Errorf("%s.name: give the publisher a name (it has no project_path or repository claim to take it from)", where)
+		}
+		if names[p.Name] {
+			return fmt.Errorf("%s.name %q is used by two trusted publishers; give each its own name", where, p.Name)
+		}
+		names[p.Name] = true
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -98,3 +98,75 @@ func TestNodeDecodeRefusesUnknownOptions(t *testing.T) {
 		t.Fatalf("Decode error = %v", err)
 	}
 }
+
+func TestAuthSection(t *testing.T) {
+	c, err := Parse([]byte(`repositories:
+  local: {type: hosted}
+indexes:
+  - {path: /simple/, repository: local, upload: local, private: true}
+auth:
+  gitlab: {url: "https://gitlab.example.com/", projects: [acme/*, other/tool]}
+  popular_names: /etc/sluice/popular.tsv
+  trusted_publishers:
+    - issuer: https://gitlab.example.com
+      claims: {project_path: acme/tools, ref_protected: true}
+      projects: [Acme_Tools]
+    - name: gh
+      issuer: https://token.actions.githubusercontent.com
+      audience: custom
+      claims: {repository: acme/other}
+      projects: [other]
+`), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Indexes[0].Private {
+		t.Fatal("private: true not read")
+	}
+	a := c.Auth
+	if a.GitLab.URL != "https://gitlab.example.com" || a.Audience != DefaultAudience || a.PopularNames != "/etc/sluice/popular.tsv" {
+		t.Fatalf("auth = %+v", a)
+	}
+	p := a.TrustedPublishers[0]
+	if p.Name != "acme/tools" || p.Audience != "sluice" || p.Projects[0] != "acme-tools" || p.Claims["ref_protected"] != "true" {
+		t.Fatalf("publisher defaults = %+v", p)
+	}
+	if q := a.TrustedPublishers[1]; q.Name != "gh" || q.Audience != "custom" {
+		t.Fatalf("publisher = %+v", q)
+	}
+
+	d, _ := Load("")
+	if d.Auth.Audience != DefaultAudience || d.Indexes[0].Private {
+		t.Fatalf("default auth = %+v", d.Auth)
+	}
+}
+
+func TestAuthErrors(t *testing.T) {
+	base := "repositories:\n  local: {type: hosted}\nindexes: [{path: /simple/, repository: local}]\n"
+	pub := func(s string) string { return base + "auth:\n  trusted_publishers:\n    - " + s + "\n" }
+	cases := []struct{ name, yaml, want string }{
+		{"gitlab url", base + "auth: {gitlab: {url: gitlab.example.com}}\n", "auth.gitlab.url"},
+		{"gitlab projects", base + "auth: {gitlab: {url: 'https://g', projects: ['a/*/b']}}\n", "auth.gitlab.projects[0]"},
+		{"gitlab projects without url", base + "auth: {gitlab: {projects: [a/b]}}\n", "auth.gitlab.url is not"},
+		{"unknown auth key", base + "auth: {gitlab_url: x}\n", "gitlab_url"},
+		{"http issuer", pub("{issuer: 'http://issuer.example.com', claims: {a: b}, projects: [p]}"), "auth.trusted_publishers[0].issuer"},
+		{"no claims", pub("{issuer: 'https://i.example.com', projects: [p]}"), "auth.trusted_publishers[0].claims"},
+		{"no projects", pub("{issuer: 'https://i.example.com', claims: {project_path: a/b}}"), "auth.trusted_publishers[0].projects"},
+		{"bad project", pub("{issuer: 'https://i.example.com', claims: {project_path: a/b}, projects: ['-x']}"), "projects[0]"},
+		{"no name", pub("{issuer: 'https://i.example.com', claims: {ref: main}, projects: [p]}"), "auth.trusted_publishers[0].name"},
+		{"duplicate name", base + "auth:\n  trusted_publishers:\n    - {issuer: 'https://i.example.com', claims: {project_path: a/b}, projects: [p]}\n    - {issuer: 'https://i.example.com', claims: {project_path: a/b, ref: x}, projects: [p]}\n", "used by two"},
+		{"unknown index key", "repositories:\n  local: {type: hosted}\nindexes: [{path: /simple/, repository: local, privat: true}]\n", "privat"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), "test.yaml")
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "test.yaml") {
+				t.Fatalf("error %v does not name the file and %q", err, tc.want)
+			}
+		})
+	}
+	// a loopback issuer may be plain http (tests, local development)
+	if _, err := Parse([]byte(pub("{issuer: 'http://127.0.0.1:9999', claims: {project_path: a/b}, projects: [p]}")), "t.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -2,6 +2,7 @@ package repository
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sluice-pkg/sluice/internal/blob"
@@ -14,6 +15,13 @@ type Deps struct {
 	Extracted ExtractedStore
 	Blobs     blob.Store
 	TmpDir    string
+	// YankOverrides are the run-time yank rules yank nodes apply; nil
+	// means none.
+	YankOverrides YankOverrides
+	// Pages keeps upstream pages across restarts and outages; Files
+	// caches upstream files. Either may be nil.
+	Pages PageStore
+	Files *FileCache
 }
 
 // Graph is the built repository graph of a configuration.
@@ -22,6 +30,16 @@ type Graph struct {
 	deps   Deps
 	nodes  map[string]Repository
 	hosted map[string]*Hosted
+	// edges lists each node's sources in configured order, for Describe
+	// and Explain.
+	edges map[string][]string
+	// groups are the package-groups nodes, for upload checks.
+	groups []namedGroups
+}
+
+type namedGroups struct {
+	name string
+	g    *Groups
 }
 
 // sourcesConfig is the configuration shape of every node that wraps others.
@@ -33,7 +51,7 @@ type sourcesConfig struct {
 // types, unknown options, references to undefined nodes and cycles, each
 // with a message naming the node.
 func Build(cfg *config.Config, deps Deps) (*Graph, error) {
-	g := &Graph{cfg: cfg, deps: deps, nodes: map[string]Repository{}, hosted: map[string]*Hosted{}}
+	g := &Graph{cfg: cfg, deps: deps, nodes: map[string]Repository{}, hosted: map[string]*Hosted{}, edges: map[string][]string{}}
 	building := map[string]bool{}
 	var build func(name string, path []string) (Repository, error)
 	build = func(name string, path []string) (Repository, error) {
@@ -49,7 +67,10 @@ func Build(cfg *config.Config, deps Deps) (*Graph, error) {
 		}
 		building[name] = true
 		defer delete(building, name)
-		r, err := g.buildNode(n, func(src string) (Repository, error) { return build(src, append(path, name)) })
+		r, err := g.buildNode(n, func(src string) (Repository, error) {
+			g.edges[name] = append(g.edges[name], src)
+			return build(src, append(path, name))
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -101,6 +122,7 @@ func (g *Graph) buildNode(n config.Node, source func(string) (Repository, error)
 		if err != nil {
 			return nil, fmt.Errorf("repositories.%s: %w", n.Name, err)
 		}
+		u.UseCaches(g.deps.Pages, g.deps.Files)
 		if c.ExtractMetadata != nil && !*c.ExtractMetadata {
 			return u, nil
 		}
@@ -117,9 +139,88 @@ func (g *Graph) buildNode(n config.Node, source func(string) (Repository, error)
 			return nil, err
 		}
 		return &Merge{Sources: s}, nil
+	case "filter":
+		var c FilterConfig
+		src, err := decodeSingle(n, &c, &c.Source, source)
+		if err != nil {
+			return nil, err
+		}
+		return NewFilter(n.Name, src, c)
+	case "cooldown":
+		var c CooldownConfig
+		src, err := decodeSingle(n, &c, &c.Source, source)
+		if err != nil {
+			return nil, err
+		}
+		return NewCooldown(n.Name, src, c)
+	case "snapshot":
+		var c SnapshotConfig
+		src, err := decodeSingle(n, &c, &c.Source, source)
+		if err != nil {
+			return nil, err
+		}
+		return NewSnapshot(n.Name, src, c)
+	case "yank":
+		var c YankConfig
+		src, err := decodeSingle(n, &c, &c.Source, source)
+		if err != nil {
+			return nil, err
+		}
+		return NewYank(n.Name, src, c, g.deps.YankOverrides)
+	case "groups":
+		var c GroupsConfig
+		if err := n.Decode(&c); err != nil {
+			return nil, err
+		}
+		gr, err := NewGroups(n.Name, c, source)
+		if err != nil {
+			return nil, err
+		}
+		g.groups = append(g.groups, namedGroups{n.Name, gr})
+		return gr, nil
 	}
-	return nil, fmt.Errorf("repositories.%s: unknown type %q (known: hosted, upstream, priority, merge)", n.Name, n.Type)
+	return nil, fmt.Errorf("repositories.%s: unknown type %q (known: hosted, upstream, priority, merge, filter, groups, cooldown, snapshot, yank)", n.Name, n.Type)
 }
+
+// decodeSingle decodes the configuration of a node that wraps one source
+// into c and resolves that source, named by *name.
+func decodeSingle(n config.Node, c any, name *string, source func(string) (Repository, error)) (Repository, error) {
+	if err := n.Decode(c); err != nil {
+		return nil, err
+	}
+	if *name == "" {
+		return nil, fmt.Errorf("repositories.%s: a %s repository needs 'source'", n.Name, n.Type)
+	}
+	return source(*name)
+}
+
+// CanPublish reports whether an upload of project into the hosted node
+// hosted is allowed by every package-groups node that serves it among its
+// hosted sources (directly or through wrappers such as a yank node); when
+// not, it names the groups node and the project's group that refused it.
+func (g *Graph) CanPublish(hosted, project string) (ok bool, node, group string) {
+	for _, ng := range g.groups {
+		if !slices.ContainsFunc(ng.g.hostedNames, func(h string) bool { return g.reaches(h, hosted) }) {
+			continue
+		}
+		if ok, grp := ng.g.CanPublish(project); !ok {
+			return false, ng.name, grp
+		}
+	}
+	return true, "", ""
+}
+
+// reaches reports whether node to is from or one of its sources, at any
+// depth.
+func (g *Graph) reaches(from, to string) bool {
+	if from == to {
+		return true
+	}
+	return slices.ContainsFunc(g.edges[from], func(s string) bool { return g.reaches(s, to) })
+}
+
+// FileCache returns the upstream file cache, or nil.
+func (g *Graph) FileCache() *FileCache { return g.deps.Files }
 
 // Node returns the named node.
 func (g *Graph) Node(name string) (Repository, bool) {
@@ -148,11 +249,8 @@ func (g *Graph) Describe() string {
 			}
 		}
 		b.WriteString(line + "\n")
-		var c sourcesConfig
-		if n.Type != "hosted" && n.Type != "upstream" && n.Decode(&c) == nil {
-			for _, s := range c.Sources {
-				walk(s, indent+"  ")
-			}
+		for _, s := range g.edges[name] {
+			walk(s, indent+"  ")
 		}
 	}
 	for _, ix := range g.cfg.Indexes {

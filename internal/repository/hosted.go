@@ -90,19 +90,16 @@ func (h *Hosted) Project(ctx context.Context, name string) (*simple.Project, err
 		if err != nil {
 			return nil, err
 		}
-		c = cachedPage{serial: serial}
-		if len(rows) > 0 {
-			c.page = hostedPage(name, rows)
-		}
+		// A project whose files were all deleted still exists, with an
+		// empty page: the name stays in-house, and a priority node must
+		// not fall through to a public project of the same name.
+		c = cachedPage{serial: serial, page: hostedPage(name, rows)}
 		h.mu.Lock()
 		if len(h.pages) >= maxCachedPages {
 			h.pages = map[string]cachedPage{}
 		}
 		h.pages[name] = c
 		h.mu.Unlock()
-	}
-	if c.page == nil { // every file was deleted
-		return nil, ErrNotFound
 	}
 	return c.page, nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -239,3 +240,47 @@ func TestPublishBrokenStream(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+
+// Deleting every file of an in-house project must not hand its name to a
+// public project: the page stays, empty, and priority does not fall through.
+// A deleted file's name cannot be used again, whatever the bytes.
+func TestDeletedProjectStaysInHouse(t *testing.T) {
+	ctx := context.Background()
+	f := newHosted(t, HostedConfig{})
+	d := testpkg.Dist{Name: "acme-secret", Version: "1.0"}
+	whl := d.Wheel()
+	if _, err := f.h.Publish(ctx, Upload{Filename: d.WheelName(), Content: bytes.NewReader(whl)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.h.Project(ctx, "acme-secret"); err != nil { // warm the page cache
+		t.Fatal(err)
+	}
+	if _, err := f.db.DeleteFile(ctx, "local", d.WheelName()); err != nil {
+		t.Fatal(err)
+	}
+	public := newMem("public", map[string][]string{"acme-secret": {"acme-secret-99.0.tar.gz"}})
+	p := &Priority{Sources: []Repository{f.h, public}}
+	page, err := p.Project(ctx, "acme-secret")
+	if err != nil || len(page.Files) != 0 {
+		t.Fatalf("after deleting every file: %v, %v; want an empty in-house page", fileNames(page), err)
+	}
+	if names, _ := f.h.Projects(ctx); len(names) != 1 {
+		t.Fatalf("Projects after delete = %v", names)
+	}
+	var pe *PublishError
+	for _, content := range [][]byte{whl, testpkg.Dist{Name: "acme-secret", Version: "1.0", Payload: "# other"}.Wheel()} {
+		_, err := f.h.Publish(ctx, Upload{Filename: d.WheelName(), Content: bytes.NewReader(content)})
+		if !errors.As(err, &pe) || pe.Kind != Conflict || !strings.Contains(pe.Msg, "was deleted") {
+			t.Fatalf("re-upload of a deleted file name: %v", err)
+		}
+	}
+	// a new version is fine
+	d2 := testpkg.Dist{Name: "acme-secret", Version: "1.1"}
+	if _, err := f.h.Publish(ctx, Upload{Filename: d2.WheelName(), Content: bytes.NewReader(d2.Wheel())}); err != nil {
+		t.Fatal(err)
+	}
+	page, _ = p.Project(ctx, "acme-secret")
+	if !slices.Equal(fileNames(page), []string{d2.WheelName()}) {
+		t.Fatalf("page = %v", fileNames(page))
+	}
+}

@@ -207,6 +207,36 @@ func (f *httpFile) learnSize() error {
 	return nil
 }
 
+// learnSizeRanged learns the size from a one-byte range request, for
+// random access: a full GET would start sending the whole file.
+func (f *httpFile) learnSizeRanged() error {
+	req, err := f.u.newRequest(f.ctx, http.MethodGet, f.url, "")
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Range", "bytes=0-0")
+	resp, err := f.u.client.Do(req)
+	if err != nil {
+		return f.u.fail(f.url, err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		if _, total, ok := parseContentRange(resp.Header.Get("Content-Range")); ok && total >= 0 {
+			f.size = total
+			return nil
+		}
+	case http.StatusOK:
+		if resp.ContentLength >= 0 {
+			f.size = resp.ContentLength
+			return nil
+		}
+	default:
+		return f.u.fail(f.url, fmt.Errorf("answered %s", resp.Status))
+	}
+	return errUnknownSize
+}
+
 // errUnknownSize: neither the page nor the response says how large the file
 // is. It can still be streamed whole, but not served in ranges.
 var errUnknownSize = errors.New("the upstream does not say how large the file is")
@@ -273,10 +303,9 @@ const maxRangeBlocks = 16
 // hundred KiB however large the wheel is. It needs the size to be known.
 func (f *httpFile) ReadAt(p []byte, off int64) (int, error) {
 	if f.size < 0 {
-		if err := f.learnSize(); err != nil {
+		if err := f.learnSizeRanged(); err != nil {
 			return 0, err
 		}
-		f.closeBody() // learnSize opened a full-length stream; not needed here
 	}
 	if off < 0 {
 		return 0, errors.New("httpFile.ReadAt: negative offset")

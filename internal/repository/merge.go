@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/sluice-pkg/sluice/internal/simple"
 )
@@ -26,6 +27,8 @@ func (m *Merge) Projects(ctx context.Context) ([]string, error) {
 // Project implements Repository.
 func (m *Merge) Project(ctx context.Context, name string) (*simple.Project, error) {
 	var out *simple.Project
+	var locations []string // PEP 708: where the contributing sources say the project lives
+	contributing := 0
 	seen := map[string]bool{}
 	versions := map[string]bool{}
 	for _, s := range m.Sources {
@@ -38,6 +41,12 @@ func (m *Merge) Project(ctx context.Context, name string) (*simple.Project, erro
 		}
 		if out == nil {
 			out = &simple.Project{Name: page.Name}
+		}
+		contributing++
+		for _, l := range slices.Concat(page.Tracks, page.AlternateLocations) {
+			if !slices.Contains(locations, l) {
+				locations = append(locations, l)
+			}
 		}
 		for _, f := range page.Files {
 			if !seen[f.Filename] {
@@ -56,6 +65,11 @@ func (m *Merge) Project(ctx context.Context, name string) (*simple.Project, erro
 		return nil, ErrNotFound
 	}
 	sortVersions(out.Versions)
+	// The merged page is the same project as each source's (PEP 708):
+	// say so only when it really is made of several sources.
+	if contributing > 1 {
+		out.AlternateLocations = locations
+	}
 	return out, nil
 }
 

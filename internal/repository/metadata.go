@@ -183,7 +183,11 @@ func (m *MetadataExtractor) read(ctx context.Context, project string, f simple.F
 	if err != nil {
 		return nil, err
 	}
-	res, err := m.Source.Resource(ctx, project, f.Filename)
+	open := m.Source.Resource
+	if rs, ok := m.Source.(randomAccessSource); ok {
+		open = rs.RandomAccess // not a download of the whole wheel into the file cache
+	}
+	res, err := open(ctx, project, f.Filename)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +197,12 @@ func (m *MetadataExtractor) read(ctx context.Context, project string, f simple.F
 		return nil, errors.New("the source cannot read the file at random")
 	}
 	return dist.WheelMetadata(ra, res.Size, fn.Project, fn.Version, dist.DefaultLimits())
+}
+
+// randomAccessSource is a source that can open a file for random access
+// without downloading it whole (Upstream).
+type randomAccessSource interface {
+	RandomAccess(ctx context.Context, project, name string) (*Resource, error)
 }
 
 // Resource implements Repository: extracted metadata is served from the

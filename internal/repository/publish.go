@@ -198,6 +198,9 @@ func (h *Hosted) Publish(ctx context.Context, up Upload) (store.File, error) {
 		if errors.Is(err, store.ErrExists) {
 			return store.File{}, existsError(saved, sum)
 		}
+		if errors.Is(err, store.ErrDeleted) {
+			return store.File{}, refuse(Conflict, "%q was deleted from this repository; a file name cannot be used again, publish a new version instead", up.Filename)
+		}
 		return store.File{}, fmt.Errorf("recording %s: %w", up.Filename, err)
 	}
 	return saved, nil

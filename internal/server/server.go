@@ -38,6 +38,15 @@ type Options struct {
 	Ready map[string]Pinger
 	// Gate authenticates and authorises uploads; nil refuses them all.
 	Gate Gate
+	// Metrics, when set, answers GET /metrics (Prometheus text format).
+	Metrics http.Handler
+	// ReadAuth authenticates reads of private indexes; New refuses a
+	// configuration with a private index when it is nil.
+	ReadAuth func(r *http.Request) (Identity, error)
+	// Admin, when set, is mounted at /api/admin/ (the JSON admin API).
+	Admin http.Handler
+	// OIDC, when set, is mounted at /_/oidc/ (trusted publishing).
+	OIDC http.Handler
 }
 
 // Server serves every configured index.
@@ -70,6 +79,9 @@ func New(opts Options) (*Server, error) {
 		if !ok {
 			return nil, fmt.Errorf("index %s: repository %q not built", ixc.Path, ixc.Repository)
 		}
+		if ixc.Private && opts.ReadAuth == nil {
+			return nil, fmt.Errorf("index %s is private but no authentication is configured", ixc.Path)
+		}
 		ix := &index{cfg: ixc, repo: repo, base: opts.Config.PublicURL}
 		s.indexes = append(s.indexes, ix)
 		p := ixc.Path
@@ -86,6 +98,9 @@ func New(opts Options) (*Server, error) {
 		s.mux.HandleFunc("GET "+p+"{project}/{file}", func(w http.ResponseWriter, r *http.Request) {
 			s.serveFile(w, r, ix, r.PathValue("project"), r.PathValue("file"))
 		})
+		if ixc.Snapshots {
+			s.mountSnapshots(ix)
+		}
 		if ixc.Upload != "" {
 			h, ok := opts.Graph.Hosted(ixc.Upload)
 			if !ok {
@@ -101,6 +116,15 @@ func New(opts Options) (*Server, error) {
 		io.WriteString(w, "ok\n")
 	})
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
+	if opts.Metrics != nil {
+		s.mux.Handle("GET /metrics", opts.Metrics)
+	}
+	if opts.Admin != nil {
+		s.mux.Handle("/api/admin/", opts.Admin)
+	}
+	if opts.OIDC != nil {
+		s.mux.Handle("/_/oidc/", opts.OIDC)
+	}
 	s.mux.HandleFunc("GET /{$}", s.serveHome)
 	return s, nil
 }
@@ -214,7 +238,32 @@ func (ix *index) fileURL(project string, f *simple.File) string {
 	return ix.base + ix.cfg.Path + project + "/" + url.PathEscape(f.Filename)
 }
 
+// readAllowed answers 401/403 for a read of a private index without
+// acceptable credentials.
+func (s *Server) readAllowed(w http.ResponseWriter, r *http.Request, ix *index) bool {
+	if !ix.cfg.Private {
+		return true
+	}
+	_, err := s.opts.ReadAuth(r)
+	if err == nil {
+		return true
+	}
+	var ae *AuthError
+	if !errors.As(err, &ae) {
+		s.fail(w, r, err, "")
+		return false
+	}
+	if ae.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="sluice"`)
+	}
+	httpError(w, ae.Status, ae.Msg)
+	return false
+}
+
 func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request, ix *index) {
+	if !s.readAllowed(w, r, ix) {
+		return
+	}
 	ct, ok := negotiate(w, r)
 	if !ok {
 		return
@@ -257,6 +306,9 @@ func canonicalProject(w http.ResponseWriter, r *http.Request, ix *index, raw, re
 }
 
 func (s *Server) redirectProject(w http.ResponseWriter, r *http.Request, ix *index, raw string) {
+	if !s.readAllowed(w, r, ix) {
+		return
+	}
 	if !pypi.ValidName(raw) {
 		httpError(w, http.StatusNotFound, fmt.Sprintf("Not found: %q is not a valid project name.", raw))
 		return
@@ -265,6 +317,9 @@ func (s *Server) redirectProject(w http.ResponseWriter, r *http.Request, ix *ind
 }
 
 func (s *Server) serveProject(w http.ResponseWriter, r *http.Request, ix *index, raw string) {
+	if !s.readAllowed(w, r, ix) {
+		return
+	}
 	ct, ok := negotiate(w, r)
 	if !ok {
 		return
@@ -277,6 +332,11 @@ func (s *Server) serveProject(w http.ResponseWriter, r *http.Request, ix *index,
 	if err != nil {
 		s.fail(w, r, err, fmt.Sprintf("Not found: no project named %q on this index.", name))
 		return
+	}
+	if page.Stale != "" {
+		// the last known page of a source that cannot be reached now
+		w.Header().Set("X-Sluice-Stale", page.Stale)
+		s.log.Warn("serving a stale page", "event", "upstream.stale", "project", name, "reason", page.Stale)
 	}
 	buf := s.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -326,6 +386,9 @@ func etagMatch(header, etag string) bool {
 // listed on this index's own effective page for the project: a request can
 // never reach a file the graph hides, whatever name spelling it uses.
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, ix *index, raw, name string) {
+	if !s.readAllowed(w, r, ix) {
+		return
+	}
 	project, ok := canonicalProject(w, r, ix, raw, url.PathEscape(name))
 	if !ok {
 		return

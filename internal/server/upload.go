@@ -151,6 +151,13 @@ func (u *uploader) publish(w http.ResponseWriter, r *http.Request, id Identity, 
 		return
 	}
 	project := pypi.Normalize(fn.Project)
+	// Package groups first: a blocked name is refused before the gate
+	// claims it for a new owner.
+	if ok, node, group := u.s.opts.Graph.CanPublish(u.hosted.Name(), project); !ok {
+		u.authFail(w, r, &id, filename, &AuthError{Status: http.StatusForbidden,
+			Msg: fmt.Sprintf("Forbidden: uploads of %q are blocked by package group %q of repository %q.", project, group, node)})
+		return
+	}
 	if err := u.s.opts.Gate.AuthorizeUpload(r.Context(), id, u.hosted.Name(), project); err != nil {
 		u.authFail(w, r, &id, filename, err)
 		return
@@ -178,6 +185,9 @@ func (u *uploader) publish(w http.ResponseWriter, r *http.Request, id Identity, 
 		httpError(w, code, pe.Msg)
 		return
 	case err != nil:
+		// still a refusal for the gate: it releases the claim on a new
+		// project name and records the failure
+		u.s.opts.Gate.Refused(r.Context(), &id, u.hosted.Name(), filename, "not stored: "+err.Error(), r.RemoteAddr)
 		u.s.fail(w, r, err, "")
 		return
 	}

@@ -43,9 +43,10 @@ func scanFile(sc interface{ Scan(...any) error }) (File, error) {
 }
 
 // ProjectNames returns the normalised names of a hosted repository's
-// projects that have at least one file, sorted.
+// projects, sorted: every project that ever had a file, so that a project
+// whose files were all deleted stays in-house.
 func (s *DB) ProjectNames(ctx context.Context, repository string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT project FROM files WHERE repository = ? ORDER BY project`), repository)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT name FROM projects WHERE repository = ? ORDER BY name`), repository)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +113,13 @@ func (s *DB) AddFile(ctx context.Context, f File, displayName string) (File, err
 		return old, fmt.Errorf("%s: %w", f.Filename, ErrExists)
 	case !errors.Is(err, sql.ErrNoRows):
 		return File{}, err
+	}
+	var tomb int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM deleted_files WHERE repository = ? AND filename = ?`), f.Repository, f.Filename).Scan(&tomb); err != nil {
+		return File{}, err
+	}
+	if tomb > 0 {
+		return File{}, fmt.Errorf("%s: %w", f.Filename, ErrDeleted)
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO projects (repository, name, display_name, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (repository, name) DO NOTHING`), f.Repository, f.Project, displayName, micros(f.UploadedAt)); err != nil {
@@ -198,6 +206,10 @@ func (s *DB) DeleteFile(ctx context.Context, repository, filename string) (File,
 		return File{}, err
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM files WHERE repository = ? AND filename = ?`), repository, filename); err != nil {
+		return File{}, err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deleted_files (repository, filename, sha256, deleted_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (repository, filename) DO NOTHING`), repository, filename, f.SHA256, time.Now().UnixMicro()); err != nil {
 		return File{}, err
 	}
 	if err := s.bumpSerial(ctx, tx, repository, f.Project); err != nil {

@@ -28,6 +28,9 @@ var ErrNotFound = errors.New("not found")
 // ErrExists is returned when a row with the same key exists already.
 var ErrExists = errors.New("already exists")
 
+// ErrDeleted is returned when a file name was used by a deleted file.
+var ErrDeleted = errors.New("was deleted; its name cannot be used again")
+
 //go:embed migrations
 var migrations embed.FS
 
@@ -77,11 +80,20 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	db.SetMaxOpenConns(8)
 	s := &DB{db: db, dialect: sqlite}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("database %s: %w", path, err)
+	// Processes opening a new database at the same moment (serve and a
+	// command) can meet SQLITE_BUSY while one switches it to WAL, before
+	// the busy timeout applies: retry briefly.
+	for attempt := 1; ; attempt++ {
+		err = s.migrate(ctx)
+		if err == nil {
+			return s, nil
+		}
+		if attempt == 10 || !strings.Contains(err.Error(), "database is locked") {
+			db.Close()
+			return nil, fmt.Errorf("database %s: %w", path, err)
+		}
+		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
 	}
-	return s, nil
 }
 
 // Close closes the database.

@@ -1,0 +1,96 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-pkg/sluice/internal/blob"
+	"github.com/sluice-pkg/sluice/internal/config"
+	"github.com/sluice-pkg/sluice/internal/repository"
+	"github.com/sluice-pkg/sluice/internal/store"
+	"github.com/sluice-pkg/sluice/internal/testpkg"
+)
+
+// newProxyFixture is newFixture with the proxy's caches: pages in the
+// store, files in the file cache, /metrics mounted.
+func newProxyFixture(t *testing.T) (*fixture, *repository.FileCache) {
+	t.Helper()
+	up := newFakeIndex(t)
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`data_dir: %s
+repositories:
+  pypi: {type: upstream, url: "%s/simple/", timeout: 2s, page_ttl: 1ms, max_stale: 1h}
+indexes:
+  - {path: /simple/, repository: pypi}
+`, dir, up.srv.URL)), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "sluice.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	bs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := repository.NewFileCache(bs, db, repository.FileCacheConfig{MaxSize: 1 << 30, TmpDir: dir})
+	t.Cleanup(fc.Wait)
+	g, err := repository.Build(cfg, repository.Deps{Meta: db, Extracted: db, Blobs: bs, TmpDir: dir, Pages: db, Files: fc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Config: cfg, Graph: g, Ready: map[string]Pinger{"database": db, "storage": bs}, Metrics: fc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return &fixture{srv: srv, up: up}, fc
+}
+
+// With the upstream down, the last page is served flagged, cached files
+// are served, /readyz stays green.
+func TestOutageServesStalePagesAndCachedFiles(t *testing.T) {
+	fx, fc := newProxyFixture(t)
+	d := testpkg.Dist{Name: "beta", Version: "2.0"}
+	whl := fx.up.add("beta", d)
+	path := "/simple/beta/" + d.WheelName()
+	if r := fx.get(t, path); r.status != 200 || !bytes.Equal(r.body, whl) {
+		t.Fatalf("warm-up download: %d", r.status)
+	}
+	fc.Wait()
+	if r := fx.get(t, "/simple/beta/"); r.header.Get("X-Sluice-Stale") != "" {
+		t.Fatal("a fresh page is flagged stale")
+	}
+	fx.up.mu.Lock()
+	fx.up.status = http.StatusServiceUnavailable
+	fx.up.mu.Unlock()
+	time.Sleep(5 * time.Millisecond)
+	r := fx.get(t, "/simple/beta/")
+	if r.status != 200 || !strings.Contains(r.header.Get("X-Sluice-Stale"), "unreachable") || !bytes.Contains(r.body, []byte(d.WheelName())) {
+		t.Fatalf("page during the outage: %d, X-Sluice-Stale %q", r.status, r.header.Get("X-Sluice-Stale"))
+	}
+	if r := fx.get(t, path); r.status != 200 || !bytes.Equal(r.body, whl) {
+		t.Fatalf("cached file during the outage: %d", r.status)
+	}
+	if r := fx.get(t, "/readyz"); r.status != 200 {
+		t.Fatalf("/readyz during an upstream outage: %d", r.status)
+	}
+	// a project never seen is still the upstream's error
+	if r := fx.get(t, "/simple/unknown/"); r.status != http.StatusBadGateway {
+		t.Fatalf("unknown project during the outage: %d", r.status)
+	}
+	m := fx.get(t, "/metrics")
+	if !bytes.Contains(m.body, []byte("sluice_cache_hits_total 1\n")) || !bytes.Contains(m.body, []byte("sluice_cache_upstream_fetches_total 1\n")) {
+		t.Fatalf("metrics:\n%s", m.body)
+	}
+}
