@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/sluice-pkg/sluice/internal/admin"
 	"github.com/sluice-pkg/sluice/internal/app"
@@ -27,7 +29,15 @@ func publishingOptions(cfg *config.Config, g *repository.Graph, a *app.App, popu
 	if err != nil {
 		return server.Options{}, err
 	}
-	svc := &admin.Service{DB: a.DB, Blobs: a.Blobs, Gate: gate, Audit: rec, Hosted: a.UploadRepository}
+	svc := &admin.Service{DB: a.DB, Blobs: a.Blobs, Gate: gate, Audit: rec, Hosted: a.UploadRepository,
+		Explain: func(ctx context.Context, index, project, file string) (string, error) {
+			for _, ix := range cfg.Indexes {
+				if index == "" || ix.Path == index {
+					return g.Explain(ctx, ix.Repository, project, file)
+				}
+			}
+			return "", &admin.Error{Status: http.StatusNotFound, Msg: fmt.Sprintf("there is no index at %q", index)}
+		}}
 	return server.Options{
 		Gate:     gate,
 		ReadAuth: gate.AuthenticateRead,

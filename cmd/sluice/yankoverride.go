@@ -16,12 +16,6 @@ import (
 	"github.com/sluice-pkg/sluice/internal/store"
 )
 
-// The audit events of yank overrides.
-const (
-	eventYankOverrideSet     = "yank_override.set"
-	eventYankOverrideCleared = "yank_override.cleared"
-)
-
 const yankOverrideUsage = "sluice yank-override set PROJECT [--version V] [--file GLOB] --reason TEXT | clear ID | list"
 
 // cmdYankOverride sets, clears and lists the run-time yank overrides that
@@ -81,7 +75,7 @@ func cmdYankOverride(ctx context.Context, args []string, stdout, stderr io.Write
 		if err != nil {
 			return fmt.Errorf("yank-override set: %w", err)
 		}
-		e := op.actor.Event(eventYankOverrideSet)
+		e := op.actor.Event(audit.YankOverrideSet)
 		e.Project, e.Version, e.Filename, e.Detail = o.Project, o.Version, o.File, fmt.Sprintf("override #%d: %s", o.ID, o.Reason)
 		rec.Record(ctx, e)
 		fmt.Fprintf(stdout, "set override #%d: %s\n", o.ID, describeOverride(o))
@@ -93,7 +87,7 @@ func cmdYankOverride(ctx context.Context, args []string, stdout, stderr io.Write
 		if err != nil {
 			return fmt.Errorf("yank-override clear: %w", err)
 		}
-		e := op.actor.Event(eventYankOverrideCleared)
+		e := op.actor.Event(audit.YankOverrideCleared)
 		e.Project, e.Version, e.Filename, e.Detail = o.Project, o.Version, o.File, fmt.Sprintf("override #%d: %s", o.ID, o.Reason)
 		rec.Record(ctx, e)
 		fmt.Fprintf(stdout, "cleared override #%d: %s\n", o.ID, describeOverride(o))

@@ -62,6 +62,7 @@ func NewHandler(svc *Service, log *slog.Logger) *Handler {
 	h.handle("POST /api/admin/names", h.allowNames)
 	h.handle("DELETE /api/admin/names/{pattern}", h.disallowName)
 	h.handle("GET /api/admin/audit", h.auditTrail)
+	h.policyRoutes()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such admin API route: "+r.Method+" "+r.URL.Path)
 	})

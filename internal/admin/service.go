@@ -35,6 +35,9 @@ type Service struct {
 	// Hosted resolves a hosted repository by name, "" meaning the
 	// default one (app.App.UploadRepository).
 	Hosted func(name string) (*repository.Hosted, error)
+	// Explain describes how the graph treats a project (and file) on an
+	// index: `sluice explain` over HTTP. Nil disables the route.
+	Explain func(ctx context.Context, index, project, file string) (string, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

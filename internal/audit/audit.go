@@ -34,6 +34,8 @@ const (
 	TokenRevoked        = "token.revoked"
 	TokenMinted         = "token.minted"
 	AdminRefused        = "admin.refused"
+	YankOverrideSet     = "yank_override.set"
+	YankOverrideCleared = "yank_override.cleared"
 )
 
 // Recorder writes events. It is safe for concurrent use.
