@@ -48,7 +48,18 @@ type MetadataExtractor struct {
 	flight singleflight.Group
 	bg     sync.WaitGroup
 	sem    chan struct{} // bounds background extractions
+
+	// memo keeps, per project, the source page last seen and the page
+	// built from it once every wheel's metadata was settled: while the
+	// source hands out the same (immutable) page, so does this node,
+	// without a store lookup per wheel.
+	memoMu sync.Mutex
+	memo   map[string]memoPage
 }
+
+type memoPage struct{ src, out *simple.Project }
+
+const maxMemoPages = 4096
 
 // NewMetadataExtractor wraps source.
 func NewMetadataExtractor(source Repository, cfg MetadataConfig, st ExtractedStore, blobs blob.Store) *MetadataExtractor {
@@ -76,6 +87,27 @@ func (m *MetadataExtractor) Project(ctx context.Context, name string) (*simple.P
 	if err != nil {
 		return nil, err
 	}
+	m.memoMu.Lock()
+	memo, ok := m.memo[name]
+	m.memoMu.Unlock()
+	if ok && memo.src == page {
+		return memo.out, nil
+	}
+	out, settled := m.augment(ctx, name, page)
+	if settled {
+		m.memoMu.Lock()
+		if m.memo == nil || len(m.memo) >= maxMemoPages {
+			m.memo = make(map[string]memoPage)
+		}
+		m.memo[name] = memoPage{src: page, out: out}
+		m.memoMu.Unlock()
+	}
+	return out, nil
+}
+
+// augment adds known or newly extracted metadata to a page; settled is
+// false while some wheel's metadata is still to be extracted.
+func (m *MetadataExtractor) augment(ctx context.Context, name string, page *simple.Project) (*simple.Project, bool) {
 	var missing []int
 	for i := range page.Files {
 		if needsMetadata(&page.Files[i]) {
@@ -83,14 +115,16 @@ func (m *MetadataExtractor) Project(ctx context.Context, name string) (*simple.P
 		}
 	}
 	if len(missing) == 0 {
-		return page, nil
+		return page, true
 	}
 	out := *page
 	out.Files = append([]simple.File(nil), page.Files...)
 	type result struct {
 		i   int
 		sum string
+		ok  bool // settled: extracted, or known to be broken
 	}
+	settled := true
 	results := make(chan result, len(missing))
 	bctx, cancel := context.WithTimeout(ctx, m.cfg.Budget)
 	defer cancel()
@@ -108,11 +142,12 @@ func (m *MetadataExtractor) Project(ctx context.Context, name string) (*simple.P
 		if waiting < m.cfg.PerPage {
 			waiting++
 			go func() {
-				sum, _ := m.extract(bctx, name, f)
-				results <- result{i, sum}
+				sum, err := m.extract(bctx, name, f)
+				results <- result{i, sum, err == nil}
 			}()
 			continue
 		}
+		settled = false
 		m.background(name, f)
 	}
 	for ; waiting > 0; waiting-- {
@@ -121,12 +156,13 @@ func (m *MetadataExtractor) Project(ctx context.Context, name string) (*simple.P
 			if r.sum != "" {
 				out.Files[r.i].CoreMetadata = map[string]string{"sha256": r.sum}
 			}
+			settled = settled && r.ok
 		case <-bctx.Done():
 			// late results are stored by extract and advertised next time
-			return &out, nil
+			return &out, false
 		}
 	}
-	return &out, nil
+	return &out, settled
 }
 
 // background extracts without holding up the request, a few at a time.

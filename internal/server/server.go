@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,7 @@ type Server struct {
 	mux     *http.ServeMux
 	indexes []*index
 	bufs    sync.Pool
+	renders renderCache
 }
 
 // index is one configured simple index.
@@ -338,21 +340,11 @@ func (s *Server) serveProject(w http.ResponseWriter, r *http.Request, ix *index,
 		w.Header().Set("X-Sluice-Stale", page.Stale)
 		s.log.Warn("serving a stale page", "event", "upstream.stale", "project", name, "reason", page.Stale)
 	}
-	buf := s.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer s.bufs.Put(buf)
-	fileURL := func(f *simple.File) string { return ix.fileURL(name, f) }
-	if ct == simple.TypeJSON {
-		err = simple.WriteProjectJSON(buf, page, fileURL)
-	} else {
-		err = simple.WriteProjectHTML(buf, page, fileURL)
-	}
+	body, etag, err := s.render(ix, ct, name, page)
 	if err != nil {
 		s.fail(w, r, err, "")
 		return
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	h := w.Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "max-age=60, public")
@@ -361,11 +353,40 @@ func (s *Server) serveProject(w http.ResponseWriter, r *http.Request, ix *index,
 		return
 	}
 	h.Set("Content-Type", contentType(ct))
-	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method == http.MethodHead {
 		return
 	}
-	w.Write(buf.Bytes())
+	w.Write(body)
+}
+
+// render returns the page's bytes in the format and their ETag. Pages are
+// immutable and the caches behind the graph hand out the same page while it
+// is fresh, so the bytes rendered for that very page are reused: a warm page
+// costs a lookup, not a render and a hash.
+func (s *Server) render(ix *index, ct, name string, page *simple.Project) ([]byte, string, error) {
+	key := renderKey{ix: ix, ct: ct, name: name}
+	if body, etag, ok := s.renders.get(key, page); ok {
+		return body, etag, nil
+	}
+	buf := s.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer s.bufs.Put(buf)
+	fileURL := func(f *simple.File) string { return ix.fileURL(name, f) }
+	var err error
+	if ct == simple.TypeJSON {
+		err = simple.WriteProjectJSON(buf, page, fileURL)
+	} else {
+		err = simple.WriteProjectHTML(buf, page, fileURL)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	body := bytes.Clone(buf.Bytes())
+	s.renders.put(key, page, body, etag)
+	return body, etag, nil
 }
 
 // etagMatch implements If-None-Match's weak comparison.

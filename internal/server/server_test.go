@@ -436,3 +436,24 @@ func TestExtractedMetadata(t *testing.T) {
 		t.Fatalf("%d upstream file requests for two pages and one .metadata, want 1 (extracted once)", n)
 	}
 }
+
+// The render cache must never serve the bytes of an older page: a new
+// upload changes the hosted page, and the next request shows it.
+func TestRenderCacheFollowsChanges(t *testing.T) {
+	fx := newFixture(t)
+	fx.publish(t, testpkg.Dist{Name: "zeta", Version: "1.0"})
+	first := fx.get(t, "/simple/zeta/", "Accept", "application/vnd.pypi.simple.v1+json")
+	again := fx.get(t, "/simple/zeta/", "Accept", "application/vnd.pypi.simple.v1+json")
+	if !bytes.Equal(first.body, again.body) || first.header.Get("ETag") != again.header.Get("ETag") {
+		t.Fatal("the same page rendered differently")
+	}
+	fx.publish(t, testpkg.Dist{Name: "zeta", Version: "2.0"})
+	after := fx.get(t, "/simple/zeta/", "Accept", "application/vnd.pypi.simple.v1+json")
+	if !bytes.Contains(after.body, []byte("zeta-2.0-py3-none-any.whl")) || after.header.Get("ETag") == first.header.Get("ETag") {
+		t.Fatalf("after a new upload the page is stale: %s", after.body)
+	}
+	html := fx.get(t, "/simple/zeta/", "Accept", "text/html")
+	if !bytes.Contains(html.body, []byte("zeta-2.0")) || html.header.Get("ETag") == after.header.Get("ETag") {
+		t.Fatal("formats share a cache entry")
+	}
+}
