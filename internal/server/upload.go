@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/sluice-pkg/sluice/internal/pypi"
 	"github.com/sluice-pkg/sluice/internal/repository"
@@ -49,6 +50,25 @@ type Gate interface {
 // maxFormField bounds every non-file form field (descriptions can be long).
 const maxFormField = 4 << 20
 
+// uploadIdle is the longest an upload may stall between two reads, unless
+// Options.UploadIdle says otherwise.
+const uploadIdle = 60 * time.Second
+
+// deadlineReader moves the connection's read deadline forward before each
+// read, so that only a stalled client times out.
+type deadlineReader struct {
+	r    io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	d.rc.SetReadDeadline(time.Now().Add(d.idle)) // unsupported writers (tests) just don't time out
+	return d.r.Read(p)
+}
+
+func (d *deadlineReader) Close() error { return d.r.Close() }
+
 type uploader struct {
 	s      *Server
 	ix     *index
@@ -76,6 +96,14 @@ func (u *uploader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "Bad request: an upload is a multipart/form-data POST (as twine sends it).")
 		return
 	}
+	// A client may take as long as it likes in total (gigabyte wheels on
+	// slow links), but not stall: each read must make progress within
+	// uploadIdle, or the connection is closed and the spool discarded.
+	idle := u.s.opts.UploadIdle
+	if idle <= 0 {
+		idle = uploadIdle
+	}
+	r.Body = &deadlineReader{r: r.Body, rc: http.NewResponseController(w), idle: idle}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		httpError(w, http.StatusBadRequest, "Bad request: "+err.Error())
