@@ -48,6 +48,9 @@ type Options struct {
 	Admin http.Handler
 	// OIDC, when set, is mounted at /_/oidc/ (trusted publishing).
 	OIDC http.Handler
+	// UploadIdle is how long an upload may stall between reads before the
+	// connection is closed; default 60s.
+	UploadIdle time.Duration
 }
 
 // Server serves every configured index.

@@ -26,8 +26,8 @@ type openGate struct{}
 func (openGate) Authenticate(*http.Request) (Identity, error) {
 	return Identity{Kind: "user", Name: "t", Role: "uploader"}, nil
 }
-func (openGate) AuthorizeUpload(context.Context, Identity, string, string) error { return nil }
-func (openGate) Published(context.Context, Identity, store.File, string)         {}
+func (openGate) AuthorizeUpload(context.Context, Identity, string, string) error    { return nil }
+func (openGate) Published(context.Context, Identity, store.File, string)            {}
 func (openGate) Refused(context.Context, *Identity, string, string, string, string) {}
 
 // A client that stalls in the middle of an upload is cut off after the
