@@ -112,6 +112,8 @@ mkdir -p "$NG/tmp"
 # --- 1. warm project page ---
 curl -sf -o /dev/null -H "Accept: $JSON" "$S/simple/beta-utils/"
 SL_RPS="$(wrk -t2 -c64 -d"$DURATION" -H "Accept: $JSON" "$S/simple/beta-utils/" | awk '/Requests\/sec/{print $2}')"
+# what the Go HTTP stack alone (and the access log) reaches on this machine
+HZ_RPS="$(wrk -t2 -c64 -d"$DURATION" "$S/healthz" | awk '/Requests\/sec/{print $2}')"
 
 # --- 2. warm 1 GiB download (the first GET fills the cache) ---
 curl -sf -o /dev/null "$S/simple/big-data-pkg/"
@@ -126,6 +128,7 @@ N="http://127.0.0.1:$NG_PORT"
 wait_http "$N/page.json"
 NG_RPS="$(wrk -t2 -c64 -d"$DURATION" -H "Accept: $JSON" "$N/page.json" | awk '/Requests\/sec/{print $2}')"
 echo "warm project page: sluice $SL_RPS req/s, nginx $NG_RPS req/s: ratio $(ratio "$SL_RPS" "$NG_RPS")"
+echo "  (sluice /healthz, the HTTP stack alone: $HZ_RPS req/s, $(ratio "$HZ_RPS" "$NG_RPS") of nginx)"
 
 best() { # URL: best of 3 downloads, bytes/s
   local b=0 v

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestFSAdopt(t *testing.T) {
@@ -48,5 +49,29 @@ func TestFSAdopt(t *testing.T) {
 	}
 	if _, err := s.Adopt(ctx, f.Name(), "../../etc"); err == nil {
 		t.Fatal("adopted under an invalid digest")
+	}
+}
+
+func TestFSRemoveStaleTemp(t *testing.T) {
+	s, err := NewFS(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := s.CreateTemp("fill-*")
+	old.Close()
+	young, _ := s.CreateTemp("fill-*")
+	young.Close()
+	other, _ := s.CreateTemp("put-*")
+	other.Close()
+	past := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(old.Name(), past, past)
+	os.Chtimes(other.Name(), past, past)
+	if n, err := s.RemoveStaleTemp("fill-*", 24*time.Hour); n != 1 || err != nil {
+		t.Fatalf("removed %d, %v", n, err)
+	}
+	for name, want := range map[string]bool{old.Name(): false, young.Name(): true, other.Name(): true} {
+		if _, err := os.Stat(name); (err == nil) != want {
+			t.Errorf("%s present = %v, want %v", filepath.Base(name), err == nil, want)
+		}
 	}
 }

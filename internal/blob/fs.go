@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // FS stores blobs as files under a root directory:
@@ -202,4 +203,30 @@ func (s *FS) Adopt(ctx context.Context, path, digest string) (Info, error) {
 		return Info{}, fmt.Errorf("blob store: %w", err)
 	}
 	return Info{Digest: digest, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}
+
+// RemoveStaleTemp removes temporary files matching pattern (filepath.Match
+// syntax) last modified more than age ago: what a crash left of fills.
+// Younger files may belong to work in progress in another process.
+func (s *FS) RemoveStaleTemp(pattern string, age time.Duration) (int, error) {
+	return removeStale(filepath.Join(s.root, "tmp"), pattern, age)
+}
+
+func removeStale(dir, pattern string, age time.Duration) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("blob store: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		if ok, _ := filepath.Match(pattern, e.Name()); !ok || !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > age {
+			if os.Remove(filepath.Join(dir, e.Name())) == nil {
+				n++
+			}
+		}
+	}
+	return n, nil
 }

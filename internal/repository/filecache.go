@@ -39,6 +39,12 @@ type tempAdopter interface {
 	Adopt(ctx context.Context, path, digest string) (blob.Info, error)
 }
 
+// staleTempRemover removes what a crash left in the blob store's temporary
+// directory (blob.FS).
+type staleTempRemover interface {
+	RemoveStaleTemp(pattern string, age time.Duration) (int, error)
+}
+
 // FileCacheConfig configures a FileCache.
 type FileCacheConfig struct {
 	// MaxSize bounds the total size of cached files; the least recently
@@ -67,7 +73,8 @@ type FileCache struct {
 	mu    sync.Mutex
 	fills map[string]*fill // by digest
 
-	evicting sync.Mutex // one eviction pass at a time
+	evicting sync.Mutex    // one eviction pass at a time
+	touching chan struct{} // bounds background access records
 	bg       sync.WaitGroup
 
 	hits, misses, fetches, fillErrors, fillBytes, evictions, evictedBytes atomic.Int64
@@ -75,7 +82,7 @@ type FileCache struct {
 
 // NewFileCache returns a cache over blobs, recording entries in index.
 func NewFileCache(blobs blob.Store, index CacheIndex, cfg FileCacheConfig) *FileCache {
-	return &FileCache{blobs: blobs, index: index, cfg: cfg, fills: map[string]*fill{}}
+	return &FileCache{blobs: blobs, index: index, cfg: cfg, fills: map[string]*fill{}, touching: make(chan struct{}, 4)}
 }
 
 // cacheFetch says how to download one uncached file.
@@ -181,7 +188,7 @@ func (f *fill) waitStart(ctx context.Context) (int64, error) {
 func (c *FileCache) resource(ctx context.Context, fetch cacheFetch, modTime time.Time) (*Resource, error) {
 	if obj, err := c.blobs.Open(ctx, fetch.digest); err == nil {
 		c.hits.Add(1)
-		c.index.TouchCachedFile(context.WithoutCancel(ctx), fetch.digest) // best effort: only the eviction order suffers
+		c.touch(fetch.digest)
 		return &Resource{Body: obj, Size: obj.Info().Size, ModTime: modTime, SHA256: fetch.digest}, nil
 	} else if !errors.Is(err, blob.ErrNotFound) {
 		return nil, err
@@ -207,6 +214,24 @@ func (c *FileCache) resource(ctx context.Context, fetch cacheFetch, modTime time
 	}
 	r.size = size
 	return &Resource{Body: r, Size: size, ModTime: modTime, SHA256: fetch.digest}, nil
+}
+
+// touch records an access in the background: a download must not wait for
+// the database's write lock (an import may hold it). When a few touches are
+// already pending this one is dropped; the eviction order is approximate
+// anyway (one write a minute per file).
+func (c *FileCache) touch(digest string) {
+	select {
+	case c.touching <- struct{}{}:
+	default:
+		return
+	}
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		defer func() { <-c.touching }()
+		c.index.TouchCachedFile(context.Background(), digest) // best effort
+	}()
 }
 
 // join attaches the reader to the fill of its file, starting one if there
@@ -390,6 +415,11 @@ func (c *FileCache) Prune(ctx context.Context, maxSize int64) (PruneResult, erro
 
 func (c *FileCache) prune(ctx context.Context, maxSize int64) (PruneResult, error) {
 	var res PruneResult
+	if r, ok := c.blobs.(staleTempRemover); ok {
+		// a fill in progress writes at least every idle timeout; a day-old
+		// fill file is a crash's leftover
+		r.RemoveStaleTemp("fill-*", 24*time.Hour)
+	}
 	n, total, err := c.index.CachedFilesSize(ctx)
 	if err != nil || total <= maxSize {
 		res.Files, res.Size = n, total

@@ -237,7 +237,8 @@ func TestFileCacheCoalesces(t *testing.T) {
 	if n := fx.fi.count("/files/" + name); n != 1 {
 		t.Fatalf("a cache hit went upstream (%d GETs)", n)
 	}
-	if fx.fc.hits.Load() != 1 || fx.fc.fetches.Load() != 1 {
+	// (a slow client may come after the fill: a hit, not a second fetch)
+	if fx.fc.hits.Load() < 1 || fx.fc.fetches.Load() != 1 || fx.fc.hits.Load()+fx.fc.misses.Load() != clients+1 {
 		t.Fatalf("hits %d, fetches %d", fx.fc.hits.Load(), fx.fc.fetches.Load())
 	}
 	if left := fx.tmpFiles(t); len(left) != 0 {

@@ -3,7 +3,10 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -91,6 +94,44 @@ func TestOutageServesStalePagesAndCachedFiles(t *testing.T) {
 	}
 	m := fx.get(t, "/metrics")
 	if !bytes.Contains(m.body, []byte("sluice_cache_hits_total 1\n")) || !bytes.Contains(m.body, []byte("sluice_cache_upstream_fetches_total 1\n")) {
+		t.Fatalf("metrics:\n%s", m.body)
+	}
+}
+
+// Through the file cache, a file whose bytes do not match the page's
+// sha256 is never served complete: a 502 when it is found out before the
+// response starts, a broken connection after.
+func TestCachedHashMismatchIsNeverServedComplete(t *testing.T) {
+	fx, fc := newProxyFixture(t)
+	small := testpkg.Dist{Name: "gamma", Version: "1.0"}
+	// incompressible, so that the wheel is larger than what a response
+	// waits for before it starts
+	var payload strings.Builder
+	sum := sha256.Sum256([]byte("seed"))
+	for payload.Len() < 2<<20 {
+		sum = sha256.Sum256(sum[:])
+		payload.WriteString(hex.EncodeToString(sum[:]))
+	}
+	big := testpkg.Dist{Name: "gamma", Version: "2.0", Payload: "# " + payload.String() + "\n"}
+	fx.up.add("gamma", small)
+	fx.up.add("gamma", big)
+	fx.up.corrupt[small.WheelName()] = true
+	fx.up.corrupt[big.WheelName()] = true
+	if r := fx.get(t, "/simple/gamma/"+small.WheelName()); r.status != http.StatusBadGateway || !bytes.Contains(r.body, []byte("sha256")) {
+		t.Fatalf("small mismatching file: %d %q", r.status, r.body)
+	}
+	resp, err := http.Get(fx.srv.URL + "/simple/gamma/" + big.WheelName())
+	if err == nil {
+		var n int64
+		n, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		t.Logf("big mismatching file: status %d, %d bytes, then %v", resp.StatusCode, n, err)
+		if err == nil && resp.StatusCode == http.StatusOK {
+			t.Fatal("a big file whose bytes do not match the page's hash was served as complete")
+		}
+	}
+	fc.Wait()
+	if m := fx.get(t, "/metrics"); !bytes.Contains(m.body, []byte("sluice_cache_fill_errors_total 2\n")) || !bytes.Contains(m.body, []byte("sluice_cache_files 0\n")) {
 		t.Fatalf("metrics:\n%s", m.body)
 	}
 }
