@@ -381,6 +381,7 @@ func TestFileCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	if _, err := fx.get(ctx, names[1]); err != nil {
 		t.Fatal(err)
 	}
+	fx.fc.Wait() // the access is recorded in the background
 	fc := NewFileCache(fx.blobs, inUseIndex{fx.db, digest(0)}, FileCacheConfig{MaxSize: 200 << 10})
 	res, err := fc.Prune(ctx, 200<<10)
 	if err != nil {

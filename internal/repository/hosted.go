@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sluice-pkg/sluice/internal/blob"
 	"github.com/sluice-pkg/sluice/internal/pep440"
@@ -50,8 +51,23 @@ type Hosted struct {
 
 type cachedPage struct {
 	serial int64
-	page   *simple.Project
+	page   *simple.Project // nil: the project does not exist
+	// token is the store's change token when the entry was verified; while
+	// it is unchanged (and the entry younger than reverifyAfter), no query
+	// is needed to know the entry is current.
+	token    store.ChangeToken
+	verified time.Time
 }
+
+// changeDetector is implemented by metadata stores that can tell cheaply
+// whether anything may have changed (store.DB does, for SQLite).
+type changeDetector interface {
+	ChangeToken() (store.ChangeToken, bool)
+}
+
+// reverifyAfter bounds how long an entry is trusted on its token alone, in
+// case a file system's timestamps are too coarse to tell two commits apart.
+const reverifyAfter = time.Second
 
 // maxCachedPages bounds the hosted page cache; past it, the cache starts over.
 const maxCachedPages = 10000
@@ -75,17 +91,30 @@ func (h *Hosted) Projects(ctx context.Context) ([]string, error) {
 
 // Project implements Repository.
 func (h *Hosted) Project(ctx context.Context, name string) (*simple.Project, error) {
-	serial, err := h.meta.ProjectSerial(ctx, h.name, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
+	// The change token is read before the store is asked, so a commit that
+	// lands in between changes the token and is seen on the next request.
+	var tok store.ChangeToken
+	tokOK := false
+	if cd, ok := h.meta.(changeDetector); ok {
+		tok, tokOK = cd.ChangeToken()
 	}
-	if err != nil {
-		return nil, err
-	}
+	now := time.Now()
 	h.mu.Lock()
-	c, ok := h.pages[name]
+	c, cached := h.pages[name]
 	h.mu.Unlock()
-	if !ok || c.serial != serial {
+	if cached && tokOK && c.token == tok && now.Sub(c.verified) < reverifyAfter {
+		if c.page == nil {
+			return nil, ErrNotFound
+		}
+		return c.page, nil
+	}
+	serial, err := h.meta.ProjectSerial(ctx, h.name, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		c = cachedPage{serial: -1}
+	case err != nil:
+		return nil, err
+	case !cached || c.page == nil || c.serial != serial:
 		rows, err := h.meta.ProjectFiles(ctx, h.name, name)
 		if err != nil {
 			return nil, err
@@ -94,12 +123,20 @@ func (h *Hosted) Project(ctx context.Context, name string) (*simple.Project, err
 		// empty page: the name stays in-house, and a priority node must
 		// not fall through to a public project of the same name.
 		c = cachedPage{serial: serial, page: hostedPage(name, rows)}
-		h.mu.Lock()
-		if len(h.pages) >= maxCachedPages {
-			h.pages = map[string]cachedPage{}
-		}
-		h.pages[name] = c
-		h.mu.Unlock()
+	}
+	if tokOK {
+		c.token, c.verified = tok, now
+	} else {
+		c.token, c.verified = store.ChangeToken{}, time.Time{} // always re-verify
+	}
+	h.mu.Lock()
+	if len(h.pages) >= maxCachedPages {
+		h.pages = map[string]cachedPage{}
+	}
+	h.pages[name] = c
+	h.mu.Unlock()
+	if c.page == nil {
+		return nil, ErrNotFound
 	}
 	return c.page, nil
 }

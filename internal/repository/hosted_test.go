@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"path/filepath"
@@ -282,5 +283,45 @@ func TestDeletedProjectStaysInHouse(t *testing.T) {
 	page, _ = p.Project(ctx, "acme-secret")
 	if !slices.Equal(fileNames(page), []string{d2.WheelName()}) {
 		t.Fatalf("page = %v", fileNames(page))
+	}
+}
+
+// Another process's write (sluice import while sluice serve runs) is seen by
+// the very next request, although answers are cached between writes.
+func TestHostedSeesOtherProcessesAtOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func() *Hosted {
+		db, err := store.OpenSQLite(ctx, filepath.Join(dir, "sluice.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		bs, _ := blob.NewFS(filepath.Join(dir, "blobs"))
+		return NewHosted("local", HostedConfig{}, db, bs, t.TempDir())
+	}
+	server, importer := open(), open()
+	for round := range 20 {
+		// a cached "not found", then a new project
+		name := fmt.Sprintf("proj-%d", round)
+		if _, err := server.Project(ctx, name); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		d := testpkg.Dist{Name: name, Version: "1.0"}
+		if _, err := importer.Publish(ctx, Upload{Filename: d.WheelName(), Content: bytes.NewReader(d.Wheel())}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := server.Project(ctx, name)
+		if err != nil || len(page.Files) != 1 {
+			t.Fatalf("round %d: the other process's new project is not seen at once: %v", round, err)
+		}
+		// a cached page, then a new file
+		d2 := testpkg.Dist{Name: name, Version: "2.0"}
+		if _, err := importer.Publish(ctx, Upload{Filename: d2.WheelName(), Content: bytes.NewReader(d2.Wheel())}); err != nil {
+			t.Fatal(err)
+		}
+		if page, _ := server.Project(ctx, name); len(page.Files) != 2 {
+			t.Fatalf("round %d: the other process's new file is not seen at once", round)
+		}
 	}
 }

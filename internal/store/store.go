@@ -46,6 +46,29 @@ type DB struct {
 	db      *sql.DB
 	dialect dialect
 	stmts   sync.Map // query -> *sql.Stmt
+	path    string   // the SQLite file
+}
+
+// ChangeToken returns a cheap token that changes whenever a transaction
+// may have committed, in this process or another, or ok=false when there is
+// no cheap way to tell. In WAL mode every commit writes the -wal file, so
+// its size and modification time change; callers still re-verify now and
+// then, in case a file system's timestamps are too coarse to tell two
+// commits of the same size apart.
+func (s *DB) ChangeToken() (token ChangeToken, ok bool) {
+	if s.dialect != sqlite {
+		return ChangeToken{}, false
+	}
+	fi, err := os.Stat(s.path + "-wal")
+	if err != nil {
+		return ChangeToken{}, false
+	}
+	return ChangeToken{size: fi.Size(), mtime: fi.ModTime().UnixNano()}, true
+}
+
+// ChangeToken is a value of DB.ChangeToken; tokens compare with ==.
+type ChangeToken struct {
+	size, mtime int64
 }
 
 // prepared returns a prepared statement for a hot query: parsing SQL is
@@ -79,7 +102,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
-	s := &DB{db: db, dialect: sqlite}
+	s := &DB{db: db, dialect: sqlite, path: path}
 	// Processes opening a new database at the same moment (serve and a
 	// command) can meet SQLITE_BUSY while one switches it to WAL, before
 	// the busy timeout applies: retry briefly.
