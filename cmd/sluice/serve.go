@@ -59,6 +59,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", cfg.Source, err)
 	}
+	requests := new(server.RequestMetrics) // one for the process: figures survive reloads
 	newServer := func(cfg *config.Config, g *repository.Graph) (*server.Server, error) {
 		opts, err := publishingOptions(cfg, g, a, popular, log)
 		if err != nil {
@@ -70,6 +71,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		opts.Ready = map[string]server.Pinger{"database": a.DB, "storage": a.Blobs}
 		// hit/miss figures of the upstream file cache
 		opts.Metrics = a.Files
+		opts.Requests = requests
 		return server.New(opts)
 	}
 	srv, err := newServer(cfg, a.Graph)

@@ -39,7 +39,8 @@ type Options struct {
 	Ready map[string]Pinger
 	// Gate authenticates and authorises uploads; nil refuses them all.
 	Gate Gate
-	// Metrics, when set, answers GET /metrics (Prometheus text format).
+	// Metrics, when set, adds its figures (Prometheus text format) to
+	// GET /metrics, after the request figures.
 	Metrics http.Handler
 	// ReadAuth authenticates reads of private indexes; New refuses a
 	// configuration with a private index when it is nil.
@@ -51,6 +52,10 @@ type Options struct {
 	// UploadIdle is how long an upload may stall between reads before the
 	// connection is closed; default 60s.
 	UploadIdle time.Duration
+	// Requests collects request metrics for /metrics; pass the same value
+	// to every Server of a process so figures survive reloads. Nil makes
+	// one for this Server.
+	Requests *RequestMetrics
 }
 
 // Server serves every configured index.
@@ -59,8 +64,9 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	indexes []*index
-	bufs    sync.Pool
-	renders renderCache
+	bufs     sync.Pool
+	renders  renderCache
+	requests *RequestMetrics
 }
 
 // index is one configured simple index.
@@ -79,6 +85,10 @@ func New(opts Options) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.requests = opts.Requests
+	if s.requests == nil {
+		s.requests = new(RequestMetrics)
+	}
 	for _, ixc := range opts.Config.Indexes {
 		repo, ok := opts.Graph.Node(ixc.Repository)
 		if !ok {
@@ -121,9 +131,7 @@ func New(opts Options) (*Server, error) {
 		io.WriteString(w, "ok\n")
 	})
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
-	if opts.Metrics != nil {
-		s.mux.Handle("GET /metrics", opts.Metrics)
-	}
+	s.mux.HandleFunc("GET /metrics", s.serveMetrics)
 	if opts.Admin != nil {
 		s.mux.Handle("/api/admin/", opts.Admin)
 	}
@@ -140,6 +148,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
+	s.requests.observe(r, rec.status, rec.bytes, time.Since(start))
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("event", "http.request"),
 		slog.String("method", r.Method),

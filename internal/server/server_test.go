@@ -457,3 +457,31 @@ func TestRenderCacheFollowsChanges(t *testing.T) {
 		t.Fatal("formats share a cache entry")
 	}
 }
+
+func TestRequestMetrics(t *testing.T) {
+	fx := newFixture(t)
+	d := testpkg.Dist{Name: "metered", Version: "1.0"}
+	fx.publish(t, d)
+	fx.get(t, "/simple/metered/")
+	fx.get(t, "/simple/metered/")
+	fx.get(t, "/simple/metered/"+d.WheelName())
+	fx.get(t, "/simple/metered/"+d.WheelName()+".metadata")
+	fx.get(t, "/simple/nothing-here/")
+	fx.get(t, "/simple/Metered/")
+	r := fx.get(t, "/metrics")
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("/metrics: %d %q", r.status, r.header.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		`sluice_http_requests_total{kind="page",code="2xx"} 2`,
+		`sluice_http_requests_total{kind="page",code="4xx"} 1`,
+		`sluice_http_requests_total{kind="page",code="3xx"} 1`,
+		`sluice_http_requests_total{kind="file",code="2xx"} 1`,
+		`sluice_http_requests_total{kind="metadata",code="2xx"} 1`,
+		`sluice_http_request_duration_seconds_count{kind="page"} 4`,
+	} {
+		if !strings.Contains(string(r.body), want+"\n") {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
