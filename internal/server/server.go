@@ -60,10 +60,10 @@ type Options struct {
 
 // Server serves every configured index.
 type Server struct {
-	opts    Options
-	log     *slog.Logger
-	mux     *http.ServeMux
-	indexes []*index
+	opts     Options
+	log      *slog.Logger
+	mux      *http.ServeMux
+	indexes  []*index
 	bufs     sync.Pool
 	renders  renderCache
 	requests *RequestMetrics
