@@ -53,7 +53,7 @@ func openOperator(ctx context.Context, cfgPath string) (*operator, error) {
 	return &operator{
 		app:   a,
 		gate:  gate,
-		svc:   &admin.Service{DB: a.DB, Blobs: a.Blobs, Gate: gate, Audit: rec, Hosted: a.UploadRepository},
+		svc:   &admin.Service{DB: a.DB, Blobs: a.Blobs, BlobLocks: a.BlobLocks, Gate: gate, Audit: rec, Hosted: a.UploadRepository},
 		actor: audit.Actor{Name: "cli:" + cmp.Or(name, "unknown"), Kind: "cli", Remote: "local"},
 	}, nil
 }

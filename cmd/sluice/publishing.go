@@ -29,7 +29,7 @@ func publishingOptions(cfg *config.Config, g *repository.Graph, a *app.App, popu
 	if err != nil {
 		return server.Options{}, err
 	}
-	svc := &admin.Service{DB: a.DB, Blobs: a.Blobs, Gate: gate, Audit: rec, Hosted: a.UploadRepository,
+	svc := &admin.Service{DB: a.DB, Blobs: a.Blobs, BlobLocks: a.BlobLocks, Gate: gate, Audit: rec, Hosted: a.UploadRepository,
 		Explain: func(ctx context.Context, index, project, file string) (string, error) {
 			for _, ix := range cfg.Indexes {
 				if index == "" || ix.Path == index {

@@ -35,6 +35,9 @@ type Service struct {
 	// Hosted resolves a hosted repository by name, "" meaning the
 	// default one (app.App.UploadRepository).
 	Hosted func(name string) (*repository.Hosted, error)
+	// BlobLocks, shared with the hosted repositories' publishing, keeps a
+	// delete from removing a blob a concurrent upload is about to refer to.
+	BlobLocks *blob.Locks
 	// Explain describes how the graph treats a project (and file) on an
 	// index: `sluice explain` over HTTP. Nil disables the route.
 	Explain func(ctx context.Context, index, project, file string) (string, error)
@@ -187,10 +190,7 @@ func (s *Service) Delete(ctx context.Context, by audit.Actor, repo, project stri
 			}
 			// A blob left behind by a failure here is garbage, not an
 			// inconsistency: no row refers to it.
-			if inUse, err := s.DB.BlobInUse(ctx, d); err != nil || inUse {
-				continue
-			}
-			if err := s.Blobs.Delete(ctx, d); err != nil {
+			if err := s.deleteUnreferenced(ctx, d); err != nil {
 				return names, fmt.Errorf("deleting the blob of %s: %w", f.Filename, err)
 			}
 		}
@@ -332,4 +332,15 @@ func (s *Service) DisallowName(ctx context.Context, by audit.Actor, pattern stri
 // Allowances lists the name allowances.
 func (s *Service) Allowances(ctx context.Context) ([]store.NameAllowance, error) {
 	return s.DB.NameAllowances(ctx)
+}
+
+// deleteUnreferenced removes a blob that no row refers to, holding its
+// lock so that a concurrent publish cannot start referring to it between the
+// check and the removal.
+func (s *Service) deleteUnreferenced(ctx context.Context, digest string) error {
+	defer s.BlobLocks.Lock(digest)()
+	if inUse, err := s.DB.BlobInUse(ctx, digest); err != nil || inUse {
+		return nil
+	}
+	return s.Blobs.Delete(ctx, digest)
 }

@@ -27,11 +27,14 @@ type App struct {
 	// Files is the upstream file cache, shared by every graph built
 	// (a configuration reload keeps its fills and figures).
 	Files *repository.FileCache
+	// BlobLocks serialise publishing and deleting of shared blobs within
+	// the process (see blob.Locks).
+	BlobLocks *blob.Locks
 }
 
 // Open opens the stores a configuration names and builds its graph.
 func Open(ctx context.Context, cfg *config.Config) (*App, error) {
-	a := &App{Config: cfg}
+	a := &App{Config: cfg, BlobLocks: new(blob.Locks)}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %s: %w", cfg.DataDir, err)
 	}
@@ -80,7 +83,7 @@ func Open(ctx context.Context, cfg *config.Config) (*App, error) {
 // BuildGraph builds the repository graph of cfg over the app's stores; it
 // is how `sluice serve` reloads a changed configuration.
 func (a *App) BuildGraph(cfg *config.Config) (*repository.Graph, error) {
-	g, err := repository.Build(cfg, repository.Deps{Meta: a.DB, Extracted: a.DB, Blobs: a.Blobs, TmpDir: a.TmpDir, YankOverrides: a.DB,
+	g, err := repository.Build(cfg, repository.Deps{Meta: a.DB, Extracted: a.DB, Blobs: a.Blobs, TmpDir: a.TmpDir, BlobLocks: a.BlobLocks, YankOverrides: a.DB,
 		Pages: a.DB, Files: a.Files})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Source, err)

@@ -11,7 +11,9 @@ import (
 
 // Deps are the shared parts components are built with.
 type Deps struct {
-	Meta      Metadata
+	Meta Metadata
+	// BlobLocks is shared with the blob deletes of the same process.
+	BlobLocks *blob.Locks
 	Extracted ExtractedStore
 	Blobs     blob.Store
 	TmpDir    string
@@ -110,7 +112,7 @@ func (g *Graph) buildNode(n config.Node, source func(string) (Repository, error)
 		if err := n.Decode(&c); err != nil {
 			return nil, err
 		}
-		h := NewHosted(n.Name, c, g.deps.Meta, g.deps.Blobs, g.deps.TmpDir)
+		h := NewHosted(n.Name, c, g.deps.Meta, g.deps.Blobs, g.deps.TmpDir).WithBlobLocks(g.deps.BlobLocks)
 		g.hosted[n.Name] = h
 		return h, nil
 	case "upstream":

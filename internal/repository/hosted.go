@@ -42,6 +42,7 @@ type Hosted struct {
 	meta   Metadata
 	blobs  blob.Store
 	tmpDir string
+	locks  *blob.Locks
 
 	// pages caches built pages by project; an entry is good while the
 	// project's serial in the store is unchanged.
@@ -79,6 +80,13 @@ func NewHosted(name string, cfg HostedConfig, meta Metadata, blobs blob.Store, t
 		cfg.MaxFileSize = DefaultMaxFileSize
 	}
 	return &Hosted{name: name, cfg: cfg, meta: meta, blobs: blobs, tmpDir: tmpDir, pages: map[string]cachedPage{}}
+}
+
+// WithBlobLocks makes h hold locks per digest while it publishes, shared
+// with whatever deletes blobs in the same process (see blob.Locks).
+func (h *Hosted) WithBlobLocks(l *blob.Locks) *Hosted {
+	h.locks = l
+	return h
 }
 
 // Name is the node's name.

@@ -140,7 +140,15 @@ func (h *Hosted) Publish(ctx context.Context, up Upload) (store.File, error) {
 	}
 
 	// Store the bytes, then the row. Blobs this call created are removed
-	// again if the row cannot be written.
+	// again if the row cannot be written. The digests stay locked from the
+	// moment a blob is found present until the row that refers to it is
+	// committed, so a concurrent delete cannot remove it in between.
+	var metaSum string
+	if fn.Kind == pypi.Wheel {
+		msum := sha256.Sum256(raw)
+		metaSum = hex.EncodeToString(msum[:])
+	}
+	defer h.locks.Lock(sum, metaSum)()
 	var created []string
 	cleanup := func() {
 		for _, d := range created {
@@ -185,8 +193,7 @@ func (h *Hosted) Publish(ctx context.Context, up Upload) (store.File, error) {
 		// PEP 658 metadata is served for wheels, whose METADATA is
 		// authoritative; an sdist's PKG-INFO may be dynamic.
 		row.Kind = "wheel"
-		msum := sha256.Sum256(raw)
-		row.MetadataSHA256 = hex.EncodeToString(msum[:])
+		row.MetadataSHA256 = metaSum
 		if err := put(bytes.NewReader(raw), row.MetadataSHA256); err != nil {
 			cleanup()
 			return store.File{}, fmt.Errorf("storing metadata of %s: %w", up.Filename, err)

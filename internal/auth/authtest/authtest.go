@@ -153,7 +153,8 @@ auth:
 	if err != nil {
 		t.Fatal(err)
 	}
-	graph, err := repository.Build(cfg, repository.Deps{Meta: db, Blobs: e.Blobs, TmpDir: filepath.Join(e.Dir, "tmp")})
+	locks := new(blob.Locks)
+	graph, err := repository.Build(cfg, repository.Deps{Meta: db, Blobs: e.Blobs, TmpDir: filepath.Join(e.Dir, "tmp"), BlobLocks: locks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ auth:
 		t.Fatal(err)
 	}
 	hosted, _ := graph.Hosted("local")
-	e.Svc = &admin.Service{DB: db, Blobs: e.Blobs, Gate: e.Gate, Audit: rec,
+	e.Svc = &admin.Service{DB: db, Blobs: e.Blobs, BlobLocks: locks, Gate: e.Gate, Audit: rec,
 		Hosted: func(name string) (*repository.Hosted, error) {
 			if name != "" && name != "local" {
 				return nil, fmt.Errorf("repository %q is not a hosted repository", name)
