@@ -246,7 +246,8 @@ func (f *httpFile) Close() error {
 	return nil
 }
 
-// parseContentRange parses "bytes a-b/total" (total may be "*": -1).
+// parseContentRange parses "bytes a-b/total" (total may be "*": -1). The
+// numbers must be plain decimal digits: an upstream's header is untrusted.
 func parseContentRange(s string) (start, total int64, ok bool) {
 	rest, found := strings.CutPrefix(s, "bytes ")
 	if !found {
@@ -256,21 +257,37 @@ func parseContentRange(s string) (start, total int64, ok bool) {
 	if !found {
 		return 0, 0, false
 	}
-	a, _, found := strings.Cut(rng, "-")
+	a, b, found := strings.Cut(rng, "-")
 	if !found {
 		return 0, 0, false
 	}
-	start, err := strconv.ParseInt(a, 10, 64)
-	if err != nil {
+	start, ok = decimal(a)
+	if !ok {
 		return 0, 0, false
 	}
-	total = -1
-	if tot != "*" {
-		if total, err = strconv.ParseInt(tot, 10, 64); err != nil {
-			return 0, 0, false
-		}
+	if end, ok := decimal(b); !ok || end < start {
+		return 0, 0, false
 	}
-	return start, total, true
+	if tot == "*" {
+		return start, -1, true
+	}
+	total, ok = decimal(tot)
+	return start, total, ok
+}
+
+// decimal parses a non-empty run of ASCII digits that fits an int64.
+func decimal(s string) (int64, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(s[i]-'0')
+	}
+	return n, true
 }
 
 // idleReader lets its timer (which cancels the request) fire only when no
