@@ -2,22 +2,16 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/sluice-pkg/sluice/internal/blob"
-	"github.com/sluice-pkg/sluice/internal/config"
 	"github.com/sluice-pkg/sluice/internal/repository"
-	"github.com/sluice-pkg/sluice/internal/store"
 	"github.com/sluice-pkg/sluice/internal/testpkg"
 )
 
@@ -26,25 +20,12 @@ import (
 func newProxyFixture(t *testing.T) (*fixture, *repository.FileCache) {
 	t.Helper()
 	up := newFakeIndex(t)
-	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`data_dir: %s
+	cfg, db, bs, dir := testStores(t, `data_dir: %s
 repositories:
   pypi: {type: upstream, url: "%s/simple/", timeout: 2s, page_ttl: 1ms, max_stale: 1h}
 indexes:
   - {path: /simple/, repository: pypi}
-`, dir, up.srv.URL)), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "sluice.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	bs, err := blob.NewFS(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+`, up.srv.URL)
 	fc := repository.NewFileCache(bs, db, repository.FileCacheConfig{MaxSize: 1 << 30, TmpDir: dir})
 	t.Cleanup(fc.Wait)
 	g, err := repository.Build(cfg, repository.Deps{Meta: db, Extracted: db, Blobs: bs, TmpDir: dir, Pages: db, Files: fc})

@@ -118,8 +118,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	up := newFakeIndex(t)
-	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`data_dir: %s
+	cfg, db, bs, _ := testStores(t, `data_dir: %s
 repositories:
   local: {type: hosted}
   pypi: {type: upstream, url: "%s/simple/", timeout: 2s}
@@ -127,19 +126,7 @@ repositories:
 indexes:
   - {path: /simple/, repository: main, upload: local}
   - {path: /public/simple/, repository: pypi}
-`, dir, up.srv.URL)), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "sluice.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	bs, err := blob.NewFS(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+`, up.srv.URL)
 	g, err := repository.Build(cfg, repository.Deps{Meta: db, Extracted: db, Blobs: bs, TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -484,4 +471,25 @@ func TestRequestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+}
+
+// testStores parses a configuration (yaml gets the data directory for its
+// %s) and opens its SQLite store and blob store, closed with the test.
+func testStores(t *testing.T, yaml string, args ...any) (*config.Config, *store.DB, *blob.FS, string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(yaml, append([]any{dir}, args...)...)), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "sluice.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	bs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, db, bs, dir
 }

@@ -3,43 +3,25 @@ package server
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/sluice-pkg/sluice/internal/blob"
-	"github.com/sluice-pkg/sluice/internal/config"
 	"github.com/sluice-pkg/sluice/internal/repository"
-	"github.com/sluice-pkg/sluice/internal/store"
 	"github.com/sluice-pkg/sluice/internal/testpkg"
 )
 
 func TestSnapshotRoutes(t *testing.T) {
-	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`data_dir: %s
+	cfg, db, bs, _ := testStores(t, `data_dir: %s
 repositories:
   local: {type: hosted}
 indexes:
   - {path: /simple/, repository: local, snapshots: true}
   - {path: /plain/simple/, repository: local}
-`, dir)), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "sluice.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	bs, err := blob.NewFS(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	g, err := repository.Build(cfg, repository.Deps{Meta: db, Extracted: db, Blobs: bs, TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

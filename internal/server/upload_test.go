@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -12,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluice-pkg/sluice/internal/blob"
-	"github.com/sluice-pkg/sluice/internal/config"
 	"github.com/sluice-pkg/sluice/internal/repository"
 	"github.com/sluice-pkg/sluice/internal/store"
 	"github.com/sluice-pkg/sluice/internal/testpkg"
@@ -33,17 +30,7 @@ func (openGate) Refused(context.Context, *Identity, string, string, string, stri
 // A client that stalls in the middle of an upload is cut off after the
 // idle limit, and nothing of its upload stays behind.
 func TestStalledUploadIsCutOff(t *testing.T) {
-	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(fmt.Sprintf("data_dir: %s\nrepositories:\n  local: {type: hosted}\nindexes: [{path: /simple/, repository: local, upload: local}]\n", dir)), "t.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "sluice.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	bs, _ := blob.NewFS(filepath.Join(dir, "blobs"))
+	cfg, db, bs, dir := testStores(t, "data_dir: %s\nrepositories:\n  local: {type: hosted}\nindexes: [{path: /simple/, repository: local, upload: local}]\n")
 	spool := filepath.Join(dir, "tmp")
 	os.MkdirAll(spool, 0o750)
 	g, err := repository.Build(cfg, repository.Deps{Meta: db, Blobs: bs, TmpDir: spool})
