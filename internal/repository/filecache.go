@@ -497,23 +497,17 @@ func (r *cacheReader) Read(p []byte) (int, error) {
 }
 
 func (r *cacheReader) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		offset += r.off
-	case io.SeekEnd:
+	pos, err := seekTarget(r.off, offset, whence, func() (int64, error) {
 		if r.size < 0 {
 			return 0, errUnknownSize
 		}
-		offset += r.size
-	default:
-		return 0, errors.New("cacheReader.Seek: invalid whence")
+		return r.size, nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	if offset < 0 {
-		return 0, errors.New("cacheReader.Seek: negative position")
-	}
-	r.off = offset
-	return offset, nil
+	r.off = pos
+	return pos, nil
 }
 
 // ReadAt reads behind the writer, waiting for the bytes.

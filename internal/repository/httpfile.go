@@ -170,24 +170,40 @@ func (f *httpFile) Read(p []byte) (int, error) {
 }
 
 func (f *httpFile) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		offset += f.off
-	case io.SeekEnd:
+	pos, err := seekTarget(f.off, offset, whence, func() (int64, error) {
 		if f.size < 0 {
 			if err := f.learnSize(); err != nil {
 				return 0, err
 			}
 		}
-		offset += f.size
+		return f.size, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	f.off = pos
+	return pos, nil
+}
+
+// seekTarget is the position a Seek asks for, from the current one; size
+// is asked only for io.SeekEnd.
+func seekTarget(cur, offset int64, whence int, size func() (int64, error)) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += cur
+	case io.SeekEnd:
+		n, err := size()
+		if err != nil {
+			return 0, err
+		}
+		offset += n
 	default:
-		return 0, errors.New("httpFile.Seek: invalid whence")
+		return 0, errors.New("seek: invalid whence")
 	}
 	if offset < 0 {
-		return 0, errors.New("httpFile.Seek: negative position")
+		return 0, errors.New("seek: negative position")
 	}
-	f.off = offset
 	return offset, nil
 }
 
