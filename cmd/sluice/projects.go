@@ -31,19 +31,11 @@ func cmdFiles(ctx context.Context, verb string, args []string, stdout io.Writer)
 	if len(pos) != 2 {
 		return fmt.Errorf("%w: %s", errUsage, usage)
 	}
-	project, err := admin.Project(pos[0])
-	if err != nil {
-		return err
-	}
-	o, err := openOperator(ctx, *cfgPath)
+	o, repo, project, err := openProject(ctx, *cfgPath, *repoName, pos[0])
 	if err != nil {
 		return err
 	}
 	defer o.Close()
-	repo, err := o.svc.Repository(*repoName)
-	if err != nil {
-		return err
-	}
 	t := admin.ParseTarget(pos[1])
 	var files []string
 	switch verb {
@@ -82,19 +74,11 @@ func cmdOwner(ctx context.Context, args []string, stdout io.Writer) error {
 	default:
 		return fmt.Errorf("%w: unknown command owner %s; %s", errUsage, sub, usage)
 	}
-	project, err := admin.Project(pos[0])
-	if err != nil {
-		return err
-	}
-	o, err := openOperator(ctx, *cfgPath)
+	o, repo, project, err := openProject(ctx, *cfgPath, *repoName, pos[0])
 	if err != nil {
 		return err
 	}
 	defer o.Close()
-	repo, err := o.svc.Repository(*repoName)
-	if err != nil {
-		return err
-	}
 	switch sub {
 	case "add":
 		err = o.svc.AddOwner(ctx, o.actor, repo, project, pos[1])
@@ -118,4 +102,20 @@ func cmdOwner(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s\tadded %s by %s\n", ow.Principal, ow.AddedAt.Format(time.RFC3339), ow.AddedBy)
 	}
 	return nil
+}
+
+// openProject checks a project name, opens the operator's view of the
+// configuration and resolves the hosted repository a command acts on.
+func openProject(ctx context.Context, cfgPath, repoName, rawProject string) (o *operator, repo, project string, err error) {
+	if project, err = admin.Project(rawProject); err != nil {
+		return nil, "", "", err
+	}
+	if o, err = openOperator(ctx, cfgPath); err != nil {
+		return nil, "", "", err
+	}
+	if repo, err = o.svc.Repository(repoName); err != nil {
+		o.Close()
+		return nil, "", "", err
+	}
+	return o, repo, project, nil
 }
